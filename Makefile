@@ -1,0 +1,86 @@
+# The Mathematics of Deep Learning — every task is one `make` target.
+# Two commands on a fresh machine with Python 3.11 and make:  `make book`, `make test`.
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+EDITION ?= full
+# Parallel test workers (2 cores here and in CI).
+WORKERS ?= 2
+NBVAL_OPTS := --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
+
+.PHONY: help setup book test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab browser clean
+
+help:
+	@echo "make book         build the book into _build/html (EDITION=student leaves out the solutions)"
+	@echo "make test         the whole test suite (sets everything up first)"
+	@echo "make lab          open JupyterLab on the notebooks"
+	@echo "make execute      re-execute the notebooks in place, storing outputs and widget state"
+	@echo "make exercises    regenerate the student notebooks in exercises/ from solutions/"
+	@echo "make serve        serve the built book on http://localhost:8000"
+	@echo "make bench        run the benchmarks and write bench/results.md"
+	@echo "make test-colab   run the notebooks in a second environment with Colab's versions"
+
+# --- set-up: a virtual environment with the pinned requirements and dlmath ---
+$(STAMP): requirements.txt pyproject.toml tools/ipython_kernel_config.py
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	mkdir -p $(VENV)/etc/ipython
+	cp tools/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
+	touch $@
+
+setup: $(STAMP)
+
+# --- the book ---
+book: setup
+	$(PY) tools/build_book.py --edition $(EDITION)
+
+serve: setup
+	@echo "Serving _build/html on http://localhost:8000 (Ctrl-C to stop)"
+	$(PY) -m http.server 8000 --directory _build/html
+
+# --- notebooks ---
+sync: setup
+	$(PY) tools/sync_notebooks.py
+
+execute: sync
+	$(PY) tools/execute_notebooks.py $(NOTEBOOKS)
+
+exercises: setup
+	$(PY) tools/make_exercises.py
+
+lab: setup
+	$(VENV)/bin/jupyter lab notebooks/
+
+# --- tests ---
+# Debian's chromium for the browser tests (never a browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
+
+test-fast: setup
+	$(PY) tools/sync_notebooks.py --check
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile tests --ignore=tests/browser
+
+test-notebooks: setup
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile --nbval notebooks $(NBVAL_OPTS)
+	$(PY) -m pytest -n $(WORKERS) --dist loadfile --nbval-lax solutions $(NBVAL_OPTS)
+
+test-browser: setup browser
+	$(PY) tools/build_book.py --edition full
+	$(PY) -m pytest tests/browser
+
+test: test-fast test-notebooks test-browser
+
+bench: setup
+	$(PY) bench/run.py
+
+test-colab: setup
+	bash tools/colab_env.sh
+
+clean:
+	rm -rf _build .pytest_cache

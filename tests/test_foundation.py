@@ -1,0 +1,83 @@
+"""The helpers every chapter relies on: data, plotting style, the setup call."""
+
+import matplotlib
+import numpy as np
+import pytest
+
+matplotlib.use("Agg")
+
+from dlmath import data, environment, plotting  # noqa: E402
+
+
+def test_digits_split_shapes_range_and_stratification():
+    X_train, X_test, y_train, y_test = data.load_digits_split()
+    assert X_train.shape == (1437, 64) and X_test.shape == (360, 64)
+    assert X_train.dtype == np.float32 and y_train.dtype == np.int64
+    assert 0.0 <= X_train.min() and X_train.max() <= 1.0
+    # stratified: every class has about a tenth of the test set
+    counts = np.bincount(y_test, minlength=10)
+    assert counts.min() >= 35 and counts.max() <= 37
+
+
+def test_digits_split_is_reproducible():
+    first = data.load_digits_split()
+    second = data.load_digits_split()
+    for a, b in zip(first, second):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_one_hot():
+    encoded = data.one_hot(np.array([2, 0, 1]), 3)
+    np.testing.assert_array_equal(encoded, [[0, 0, 1], [1, 0, 0], [0, 1, 0]])
+    assert encoded.dtype == np.float32
+    with pytest.raises(ValueError, match="labels must lie in 0..1"):
+        data.one_hot(np.array([0, 2]), 2)
+    with pytest.raises(ValueError, match="integer labels"):
+        data.one_hot(np.array([0.5]))
+
+
+def test_palette_is_the_okabe_ito_set():
+    assert len(set(plotting.COLOR_CYCLE)) == 8
+    assert plotting.color("blue") == "#0072B2"
+    with pytest.raises(KeyError, match="unknown colour 'red'"):
+        plotting.color("red")
+
+
+def test_heatmap_writes_each_value():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plotting.heatmap(ax, np.arange(6).reshape(2, 3))
+    texts = [t.get_text() for t in ax.texts]
+    assert texts == ["0", "1", "2", "3", "4", "5"]
+    with pytest.raises(ValueError, match="2-D array"):
+        plotting.heatmap(ax, np.zeros(3))
+    plt.close(fig)
+
+
+def test_setup_notebook_fixes_seed_precision_and_style(capsys):
+    environment.setup_notebook(seed=3)
+    first = np.random.rand()
+    environment.setup_notebook(seed=3)
+    assert np.random.rand() == first
+    assert np.get_printoptions()["precision"] == environment.PRINT_PRECISION
+    assert matplotlib.rcParams["figure.facecolor"] == "white"
+    assert "Versions: dlmath" in capsys.readouterr().out
+
+
+def test_setup_notebook_reports_tensorflow_devices(capsys):
+    pytest.importorskip("tensorflow")
+    environment.setup_notebook(seed=0, tensorflow=True)
+    out = capsys.readouterr().out
+    assert "TensorFlow sees: CPU" in out or "TensorFlow sees: CPU, GPU" in out
+
+
+def test_importing_dlmath_quietens_tensorflow(monkeypatch):
+    import importlib
+    import os
+
+    import dlmath
+
+    monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
+    importlib.reload(dlmath)
+    assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
