@@ -31,19 +31,21 @@ def comparable(cell) -> list[str]:
     if "nbval-ignore-output" in cell.metadata.get("tags", []):
         return []
     shown = []
+    streams = {"stdout": "", "stderr": ""}  # one print may arrive in several chunks: join them first
     for output in cell.get("outputs", []):
         kind = output["output_type"]
         if kind == "stream":
-            shown.append(f"{output['name']}: {sanitize(output['text'])}")
-        elif kind in ("execute_result", "display_data"):
+            streams[output["name"]] += output["text"]
+            continue
+        if kind in ("execute_result", "display_data"):
             for mime in TEXT_TYPES:
                 if mime in output.get("data", {}):
                     value = output["data"][mime]
                     shown.append(f"{mime}: {sanitize(value if isinstance(value, str) else str(value))}")
         elif kind == "error":
             shown.append(f"error: {output['ename']}")
-    # Consecutive stream chunks may be split differently from run to run.
-    return ["".join(shown)] if shown else []
+    shown += [f"{name}: {sanitize(text)}" for name, text in streams.items() if text]
+    return shown
 
 
 def differences(stored, fresh) -> list[str]:

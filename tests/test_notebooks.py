@@ -59,7 +59,7 @@ def test_template_opening(path):
     assert len(setup) == 1 and setup[0] is code[0], "the first code cell is the one setup cell, tagged setup"
     assert "setup_notebook(" in setup[0].source, "the setup cell calls dlmath.environment.setup_notebook"
     assert "import dlmath" in setup[0].source
-    if "tensorflow" in setup[0].source:
+    if "import tensorflow" in setup[0].source:
         assert setup[0].source.index("import dlmath") < setup[0].source.index("import tensorflow"), \
             "import dlmath before TensorFlow (it quietens TensorFlow's log lines)"
 

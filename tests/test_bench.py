@@ -1,0 +1,32 @@
+"""Smoke test: every benchmark runs at a tiny size and the report is written.
+
+The full benchmark (`make bench`) is not part of `make test`: on a shared
+machine timings belong in bench/results.md, not in pass/fail tests. This only
+keeps the benchmark code from rotting.
+"""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.timeout(900)
+def test_every_benchmark_runs_quickly(tmp_path):
+    result = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--quick", "--out", str(tmp_path)],
+                            capture_output=True, text=True, cwd=ROOT, timeout=900)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    assert results["quick"] is True
+    sys.path.insert(0, str(ROOT / "bench"))
+    import run as bench_run
+
+    assert list(results["sections"]) == bench_run.BENCHMARKS
+    for name, section in results["sections"].items():
+        assert "error" not in section, f"{name}: {section.get('error')}"
+    report = (tmp_path / "results.md").read_text()
+    assert "Smoke run" in report and "Measured on" in report

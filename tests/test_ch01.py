@@ -1,0 +1,280 @@
+"""Chapter 1's graded tests judge answers correctly: the model solutions pass every test, and the
+mistakes learners really make fail — some in the visible checks, the subtler ones only in the hidden tests.
+
+The answer and test cells are taken from the nbgrader source notebook
+(solutions/ch01_tensors/ch01_tensors.ipynb) and run here in a plain namespace, the way the kernel runs
+them, so these tests follow the notebook whenever it changes.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import dlmath  # noqa: F401  (quietens TensorFlow before it is imported below)
+
+np = pytest.importorskip("numpy")
+tf = pytest.importorskip("tensorflow")
+
+from dlmath.checks import CheckFailed  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "solutions" / "ch01_tensors" / "ch01_tensors.ipynb"
+STUDENT = ROOT / "exercises" / "ch01_tensors" / "ch01_tensors.ipynb"
+HIDDEN_START = "### BEGIN HIDDEN TESTS"
+
+# What the setup cell imports (its Colab block and setup_notebook call are not needed here).
+PREAMBLE = """
+import math
+import ml_dtypes
+import numpy as np
+import tensorflow as tf
+from dlmath.checks import call, check_array, check_dtype, check_equal, check_function, check_scalar, check_true
+from dlmath.data import one_hot
+"""
+
+
+def graded_cells(path):
+    """{grade_id: source} for the answer and test cells of a notebook."""
+    nb = nbformat.read(path, as_version=4)
+    return {cell.metadata["nbgrader"]["grade_id"]: cell.source for cell in nb.cells
+            if cell.cell_type == "code" and "grade_id" in cell.metadata.get("nbgrader", {})}
+
+
+CELLS = graded_cells(SOURCE)
+EXERCISES = sorted({grade_id.split("_")[0] for grade_id in CELLS})
+
+
+def run(answer_source: str, test_source: str) -> None:
+    """Run an answer, then a test cell, in a fresh namespace (raises what the test cell raises)."""
+    namespace: dict = {}
+    exec(PREAMBLE, namespace)  # noqa: S102 (our own notebook's code)
+    exec(textwrap.dedent(answer_source), namespace)  # noqa: S102
+    exec(test_source, namespace)  # noqa: S102
+
+
+def visible(test_source: str) -> str:
+    return test_source.split(HIDDEN_START)[0]
+
+
+# Wrong answers that learners write, each with the part of the tests that must reject it:
+# "visible" (the instant feedback catches it) or "hidden" (it passes the visible checks, so only the
+# hidden tests can catch it — proof that those tests add something).
+MISTAKES = {
+    "ex1": [
+        ("visible", "returns a NumPy array", """
+def weekly_price_tensor(daily_prices):
+    return np.asarray(daily_prices, dtype=np.float32).reshape(-1, 5)
+"""),
+        ("visible", "keeps NumPy's float64", """
+def weekly_price_tensor(daily_prices):
+    return tf.reshape(tf.constant(daily_prices), (-1, 5))
+"""),
+        ("visible", "one day per row instead of one week", """
+def weekly_price_tensor(daily_prices):
+    return tf.transpose(tf.reshape(tf.constant(daily_prices, dtype=tf.float32), (5, -1)))
+"""),
+        ("hidden", "only works for two weeks", """
+def weekly_price_tensor(daily_prices):
+    return tf.reshape(tf.constant(daily_prices, dtype=tf.float32), (2, 5))
+"""),
+    ],
+    "ex2": [
+        ("visible", "an integer index thought to keep its axis", """
+def predicted_shapes():
+    return {"a": (1, 28, 28, 3), "b": (32, 28, 28), "c": (8, 28, 28, 3), "d": (32, 2352), "e": (32, 3),
+            "f": (32, 3, 28, 28), "g": (32, 1, 28, 28, 3), "h": (32, 28, 28, 6), "i": (2, 32, 28, 28, 3),
+            "j": (1, 28, 28, 3)}
+"""),
+        ("visible", "a missing prediction", """
+def predicted_shapes():
+    return {"a": (28, 28, 3)}
+"""),
+        ("visible", "not a dictionary", """
+def predicted_shapes():
+    return [(28, 28, 3)]
+"""),
+    ],
+    "ex3": [
+        ("visible", "never raises", """
+def broadcast_shape(shape_a, shape_b):
+    rank = max(len(shape_a), len(shape_b))
+    a = (1,) * (rank - len(shape_a)) + tuple(shape_a)
+    b = (1,) * (rank - len(shape_b)) + tuple(shape_b)
+    return tuple(max(x, y) for x, y in zip(a, b))
+"""),
+        ("visible", "pads on the right", """
+def broadcast_shape(shape_a, shape_b):
+    rank = max(len(shape_a), len(shape_b))
+    a = tuple(shape_a) + (1,) * (rank - len(shape_a))
+    b = tuple(shape_b) + (1,) * (rank - len(shape_b))
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            raise ValueError("no")
+    return tuple(max(x, y) for x, y in zip(a, b))
+"""),
+        ("hidden", "fails when the shapes come as lists", """
+def broadcast_shape(shape_a, shape_b):
+    rank = max(len(shape_a), len(shape_b))
+    a = (1,) * (rank - len(shape_a)) + shape_a
+    b = (1,) * (rank - len(shape_b)) + shape_b
+    for x, y in zip(a, b):
+        if x != y and 1 not in (x, y):
+            raise ValueError("no")
+    return tuple(max(x, y) for x, y in zip(a, b))
+"""),
+    ],
+    "ex4": [
+        ("visible", "reshape instead of transpose", """
+def to_channels_first(batch):
+    n, h, w, c = batch.shape
+    return batch.reshape(n, c, h, w)
+
+def to_channels_last(batch):
+    n, c, h, w = batch.shape
+    return batch.reshape(n, h, w, c)
+"""),
+        ("visible", "the wrong axis order", """
+def to_channels_first(batch):
+    return np.transpose(batch, (0, 3, 2, 1))
+
+def to_channels_last(batch):
+    return np.transpose(batch, (0, 3, 2, 1))
+"""),
+    ],
+    "ex5": [
+        ("visible", "one mean and deviation for all channels", """
+def normalise_per_channel(batch):
+    return ((batch - batch.mean()) / batch.std()).astype(np.float32)
+"""),
+        ("visible", "per image instead of per channel", """
+def normalise_per_channel(batch):
+    return ((batch - batch.mean(axis=(1, 2, 3), keepdims=True)) / batch.std(axis=(1, 2, 3), keepdims=True)).astype(np.float32)
+"""),
+        ("visible", "the sample standard deviation (ddof=1)", """
+def normalise_per_channel(batch):
+    return ((batch - batch.mean(axis=(0, 1, 2))) / batch.std(axis=(0, 1, 2), ddof=1)).astype(np.float32)
+"""),
+        ("visible", "returns float64", """
+def normalise_per_channel(batch):
+    batch = batch.astype(np.float64)
+    return (batch - batch.mean(axis=(0, 1, 2))) / batch.std(axis=(0, 1, 2))
+"""),
+        ("hidden", "changes the input in place", """
+def normalise_per_channel(batch):
+    batch -= batch.mean(axis=(0, 1, 2))
+    batch /= batch.std(axis=(0, 1, 2))
+    return batch
+"""),
+    ],
+    "ex6": [
+        ("visible", "picks columns instead of rows", """
+def embed(token_ids, table):
+    return table[:, token_ids % table.shape[1]].T
+"""),
+        ("hidden", "only works for a single sentence", """
+def embed(token_ids, table):
+    return np.stack([table[i] for i in list(np.ravel(token_ids))])
+"""),
+    ],
+    "ex7": [
+        ("visible", "counts entries, not bytes", """
+def tensor_nbytes(shape, dtype):
+    return math.prod(shape)
+"""),
+        ("visible", "cannot read a TensorFlow dtype", """
+def tensor_nbytes(shape, dtype):
+    return math.prod(shape) * np.dtype(dtype).itemsize
+"""),
+        ("hidden", "allocates the tensor (simulated: 800 GB cannot be allocated)", """
+def tensor_nbytes(shape, dtype):
+    dtype = getattr(dtype, "as_numpy_dtype", dtype)
+    if math.prod(shape) > 10**9:
+        raise MemoryError("Unable to allocate")
+    return np.zeros(shape, dtype=dtype).nbytes
+"""),
+    ],
+    "ex8": [
+        ("visible", "lets (n, 1) - (n,) broadcast to (n, n)", """
+def mean_squared_error(y_true, y_pred):
+    return float(np.mean((y_pred - y_true) ** 2))
+"""),
+        ("hidden", "only flattens the predictions", """
+def mean_squared_error(y_true, y_pred):
+    return float(np.mean((np.ravel(y_pred) - y_true) ** 2))
+"""),
+        ("hidden", "silently truncates to the shorter input", """
+def mean_squared_error(y_true, y_pred):
+    t, p = np.ravel(y_true), np.ravel(y_pred)
+    m = min(t.size, p.size)
+    return float(np.mean((p[:m] - t[:m]) ** 2))
+"""),
+    ],
+    "ex9": [
+        ("visible", "wraps around", """
+def brighten(image, amount):
+    return image + np.uint8(amount)
+"""),
+        ("visible", "forgets to convert back to uint8", """
+def brighten(image, amount):
+    return np.clip(image.astype(np.int64) + amount, 0, 255)
+"""),
+        ("hidden", "only clips at the top", """
+def brighten(image, amount):
+    return np.minimum(image.astype(np.int64) + amount, 255).astype(np.uint8)
+"""),
+        ("hidden", "modifies the input", """
+def brighten(image, amount):
+    image[...] = np.clip(image.astype(np.int64) + amount, 0, 255)
+    return image
+"""),
+    ],
+}
+
+
+def test_every_exercise_has_an_answer_and_a_test():
+    assert EXERCISES == [f"ex{k}" for k in range(1, 10)]
+    for exercise in EXERCISES:
+        assert f"{exercise}_answer" in CELLS and f"{exercise}_test" in CELLS
+
+
+def test_at_least_six_exercises_twenty_points_and_two_with_hidden_tests():
+    nb = nbformat.read(SOURCE, as_version=4)
+    tests = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+    assert len(tests) >= 6
+    assert sum(c.metadata["nbgrader"]["points"] for c in tests) >= 20
+    assert sum(HIDDEN_START in c.source for c in tests) >= 2
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_the_solution_passes_every_test(exercise):
+    run(CELLS[f"{exercise}_answer"], CELLS[f"{exercise}_test"])
+
+
+@pytest.mark.parametrize("exercise", EXERCISES)
+def test_the_untouched_stub_fails_the_visible_test_with_a_message(exercise):
+    student = graded_cells(STUDENT)
+    assert "raise NotImplementedError()" in student[f"{exercise}_answer"]
+    assert HIDDEN_START not in student[f"{exercise}_test"]
+    with pytest.raises(CheckFailed, match="not written yet"):
+        run(student[f"{exercise}_answer"], student[f"{exercise}_test"])
+
+
+CASES = [(exercise, where, what, source) for exercise, mistakes in MISTAKES.items()
+         for where, what, source in mistakes]
+
+
+@pytest.mark.parametrize("exercise, where, what, source", CASES,
+                         ids=[f"{exercise}-{where}-{what}" for exercise, where, what, _ in CASES])
+def test_a_typical_mistake_is_caught(exercise, where, what, source):
+    test_source = CELLS[f"{exercise}_test"]
+    if where == "visible":
+        with pytest.raises(AssertionError):  # CheckFailed is an AssertionError
+            run(source, visible(test_source))
+    else:
+        run(source, visible(test_source))   # the instant feedback lets it through ...
+        with pytest.raises(AssertionError):  # ... and the hidden tests do not
+            run(source, test_source)
