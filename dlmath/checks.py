@@ -253,13 +253,45 @@ def call(function, *args, name: str | None = None, hint: str | None = None, **kw
         return function(*args, **kwargs)
     except NotImplementedError:
         _fail(label, "not written yet: the function still raises NotImplementedError.",
-              hint=hint or "replace `raise NotImplementedError()` with your code, then run that cell again.",
-              show_values=False)
+              extra="replace `raise NotImplementedError()` with your code, then run that cell again.",
+              hint=hint, show_values=False)
     except CheckFailed:
         raise
     except Exception as error:
         _fail(label, f"raised {type(error).__name__}: {error}", hint=hint,
               extra=f"in the call: {label}({shown})", show_values=False)
+
+
+def check_raises(function, args=(), exception=ValueError, *, kwargs=None, name: str | None = None,
+                 match: str | None = None, hint: str | None = None, quiet: bool = False):
+    """Check that ``function(*args)`` refuses bad input by raising ``exception``.
+
+    Good code fails loudly on input it cannot handle. A function that returns
+    instead, or raises a different kind of error, gets a message saying which.
+    ``match`` (optional) is a piece of text the error message must contain.
+    """
+    label = name or getattr(function, "__name__", "your function")
+    if function is None or not callable(function):
+        call(function, name=label)  # the same messages as for any call
+    shown = ", ".join([_short(a, 40) for a in args] + [f"{k}={_short(v, 40)}" for k, v in (kwargs or {}).items()])
+    try:
+        result = function(*args, **(kwargs or {}))
+    except NotImplementedError:
+        _fail(label, "not written yet: the function still raises NotImplementedError.",
+              extra="replace `raise NotImplementedError()` with your code, then run that cell again.",
+              hint=hint, show_values=False)
+    except exception as error:
+        if match is not None and match not in str(error):
+            _fail(label, f"raised {exception.__name__}, but its message does not mention {match!r}.",
+                  got=str(error), hint=hint)
+        if not quiet:
+            passed(label, f"raises {exception.__name__} for {shown}")
+        return
+    except Exception as error:
+        _fail(label, f"raised {type(error).__name__} where {exception.__name__} was expected: {error}",
+              extra=f"in the call: {label}({shown})", hint=hint, show_values=False)
+    _fail(label, f"returned instead of raising {exception.__name__}.", got=_short(result),
+          extra=f"in the call: {label}({shown})", hint=hint)
 
 
 def check_function(function, args=(), expected=None, *, kwargs=None, name: str | None = None,

@@ -59,8 +59,6 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
-import time
 import types
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import asdict, dataclass, field
@@ -507,6 +505,7 @@ def grade_submission(folder: Path, job: dict) -> dict:
             if scores[column]:
                 scores[column] = 0.0
         timeouts.extend(timed_out_cells(graded, cell_names[notebook]))
+        notes.extend(stderr_zeros(graded))
         if job.get("keep"):
             keep_dir = Path(job["keep"]) / job["student"] / assignment
             keep_dir.mkdir(parents=True, exist_ok=True)
@@ -515,7 +514,7 @@ def grade_submission(folder: Path, job: dict) -> dict:
         statuses.append("tampered")
     if timeouts:
         statuses.append("timeout")
-        notes.insert(0, f"interrupted after {options.timeout} s: " + ", ".join(timeouts))
+        notes.insert(0, f"interrupted at the time limit ({options.timeout} s a cell): " + ", ".join(timeouts))
     if len(readable) < len(release):
         statuses.append("malformed")
     status = next((s for s in ("malformed", "tampered", "timeout") if s in statuses), "graded")
@@ -853,6 +852,19 @@ def read_guards(graded_nb, guards: dict) -> dict:
             void.add(info["test"])
     unique = list(dict.fromkeys(changes))
     return {"changes": unique, "void": void}
+
+
+def stderr_zeros(graded_nb) -> list[str]:
+    """Explain the test cells nbgrader scored zero only because something wrote to stderr (a warning)."""
+    notes = []
+    for cell in graded_nb.cells:
+        if not is_test(cell):
+            continue
+        kinds = [(o.get("output_type"), o.get("name")) for o in cell.get("outputs", [])]
+        if ("stream", "stderr") in kinds and not any(kind == "error" for kind, _ in kinds):
+            notes.append(f"{cell.metadata['nbgrader']['grade_id']} scored zero because it wrote to stderr "
+                         "(a warning from the answer's code?)")
+    return notes
 
 
 def strip_guards(nb, guards: dict):

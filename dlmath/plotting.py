@@ -97,13 +97,12 @@ def heatmap(ax, matrix, *, annotate: bool = True, fmt: str = "{:g}", cmap: str |
     ax.set_yticks(range(matrix.shape[0]))
     ax.grid(False)
     if annotate:
-        lo, hi = image.get_clim()
-        middle = (lo + hi) / 2
         for (i, j), value in np.ndenumerate(matrix):
-            # Dark text on the light end of the map, light text on the dark end.
-            text_color = "white" if (value < middle) == (image.cmap.name in ("viridis", "cividis")) else "black"
-            if image.cmap.name in (GRAY_CMAP,):
-                text_color = "white" if value > middle else "black"
+            # Black text on light cells, white on dark ones, judged by the cell's
+            # own colour, so the numbers stay legible with any colour map.
+            red, green, blue, _ = image.cmap(image.norm(value))
+            luminance = 0.2126 * red + 0.7152 * green + 0.0722 * blue
+            text_color = "black" if luminance > 0.45 else "white"
             ax.text(j, i, fmt.format(value), ha="center", va="center", fontsize=8, color=text_color)
     if colorbar:
         ax.figure.colorbar(image, ax=ax)

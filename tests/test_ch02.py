@@ -74,10 +74,13 @@ def test_timings_are_not_compared_and_the_prose_quotes_none():
     assert not machine_numbers, f"machine-specific numbers in the prose: {machine_numbers}"
 
 
-def test_only_the_timings_and_the_live_explorer_are_ignored_by_nbval():
+def test_only_the_timings_are_ignored_by_nbval():
     ignored = [c for c in code_cells(CHAPTER) if "nbval-ignore-output" in c.metadata.get("tags", [])]
-    assert len(ignored) == 2
-    assert any("linear_map_explorer()" in c.source for c in ignored)
+    assert len(ignored) == 1
+    assert "Timings vary" in ignored[0].source
+    # The live explorer's output is compared like any other cell.
+    explorer = [c for c in code_cells(CHAPTER) if "linear_map_explorer()" in c.source]
+    assert explorer and "nbval-ignore-output" not in explorer[0].metadata.get("tags", [])
 
 
 # --------------------------------------------------------------------------- the graded notebook

@@ -151,3 +151,26 @@ def test_is_close():
     assert checks.is_close([1.0, 2.0], [1.0, 2.0 + 1e-9])
     assert not checks.is_close([1.0, 2.0], [1.0, 2.1])
     assert not checks.is_close([1.0], [1.0, 1.0])
+
+
+def test_unwritten_function_keeps_the_default_advice_with_a_hint():
+    def stub(x):
+        raise NotImplementedError()
+
+    text = message(checks.check_function, stub, (1.0,), 2.0, hint="use np.sum")
+    assert "replace `raise NotImplementedError()`" in text and "hint: use np.sum" in text
+
+
+def test_check_raises(capsys):
+    def strict(x):
+        if x < 0:
+            raise ValueError("x must be non-negative")
+        return x
+
+    checks.check_raises(strict, (-1,), ValueError, match="non-negative", name="strict")
+    assert "raises ValueError" in capsys.readouterr().out
+    assert "returned instead of raising ValueError" in message(checks.check_raises, strict, (1,), ValueError)
+    assert "does not mention 'negative number'" in message(checks.check_raises, strict, (-1,), ValueError,
+                                                          match="negative number")
+    assert "raised TypeError where ValueError was expected" in message(
+        checks.check_raises, lambda x: x + "a", (1,), ValueError)

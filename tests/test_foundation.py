@@ -81,3 +81,14 @@ def test_importing_dlmath_quietens_tensorflow(monkeypatch):
     monkeypatch.delenv("TF_CPP_MIN_LOG_LEVEL", raising=False)
     importlib.reload(dlmath)
     assert os.environ["TF_CPP_MIN_LOG_LEVEL"] == "3"
+
+
+def test_heatmap_text_is_legible_on_a_diverging_map():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    plotting.heatmap(ax, np.array([[-1.0, 0.0, 1.0]]), cmap=plotting.DIVERGING_CMAP)
+    colours = [t.get_color() for t in ax.texts]
+    assert colours[1] == "black"  # the pale middle of RdBu_r gets dark text
+    assert colours[0] == "white" and colours[2] == "white"  # the saturated ends get light text
+    plt.close(fig)

@@ -373,7 +373,7 @@ def test_infinite_loop_is_interrupted_and_the_rest_graded(graded):
     r = row(graded, "e_infinite_loop")
     assert r["status"] == "timeout"
     assert total(r) == graded["partial_score"]
-    assert f"interrupted after {CELL_TIMEOUT} s" in r["detail"]
+    assert f"interrupted at the time limit ({CELL_TIMEOUT} s a cell): " in r["detail"]
 
 
 def test_kernel_crash_scores_zero(graded):
