@@ -10,12 +10,12 @@ EDITION ?= full
 WORKERS ?= 2
 NBVAL_OPTS := --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-.PHONY: help setup book test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab browser clean
+.PHONY: help setup book test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab browser npm clean
 
 help:
 	@echo "make book         build the book into _build/html (EDITION=student leaves out the solutions)"
 	@echo "make test         the whole test suite (sets everything up first)"
-	@echo "make lab          open JupyterLab on the notebooks"
+	@echo "make lab          open JupyterLab at the repository root (notebooks/, exercises/)"
 	@echo "make execute      re-execute the notebooks in place, storing outputs and widget state"
 	@echo "make exercises    regenerate the student notebooks in exercises/ from solutions/"
 	@echo "make serve        serve the built book on http://localhost:8000"
@@ -35,8 +35,15 @@ $(STAMP): requirements.txt pyproject.toml tools/ipython_kernel_config.py
 setup: $(STAMP)
 
 # --- the book ---
-book: setup
+book: setup npm
 	$(PY) tools/build_book.py --edition $(EDITION)
+
+# npm fetches MathJax, require.js and the widget manager once (pinned, checksummed),
+# so that the book serves them itself and loads nothing from elsewhere.
+npm:
+	@command -v npm >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null; \
+	  else echo "Building the book needs npm once: sudo apt-get install npm"; exit 1; fi; }
 
 serve: setup
 	@echo "Serving _build/html on http://localhost:8000 (Ctrl-C to stop)"
@@ -53,7 +60,7 @@ exercises: setup
 	$(PY) tools/make_exercises.py
 
 lab: setup
-	$(VENV)/bin/jupyter lab notebooks/
+	$(VENV)/bin/jupyter lab --notebook-dir=.
 
 # --- tests ---
 # Debian's chromium for the browser tests (never a browser download).
@@ -70,7 +77,7 @@ test-notebooks: setup
 	$(PY) -m pytest -n $(WORKERS) --dist loadfile --nbval notebooks $(NBVAL_OPTS)
 	$(PY) -m pytest -n $(WORKERS) --dist loadfile --nbval-lax solutions $(NBVAL_OPTS)
 
-test-browser: setup browser
+test-browser: setup browser npm
 	$(PY) tools/build_book.py --edition full
 	$(PY) -m pytest tests/browser
 

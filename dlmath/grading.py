@@ -74,6 +74,7 @@ MAX_NOTEBOOK_MB = 100           # a larger file is not read
 MAX_FILE_MB = 512               # largest file the kernel may write (RLIMIT_FSIZE)
 MAX_PROCESSES = 1024            # processes and threads of one student's kernel (separate user only)
 GUARD_TIMEOUT = 60              # seconds for a guard cell
+GRADER_OVERHEAD = 30            # seconds the grader itself may add to a submission's time (nbgrader, start-up)
 SANDBOX_KERNEL = "dlmath-sandbox"
 STUDENT = "student"             # the student id inside each private course folder
 GUARD_PREFIX = "dlmath-guard"   # first word of every guard cell's report line
@@ -360,7 +361,7 @@ def run_job(folder: Path, job: dict, master: Assignment) -> Result:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                    start_new_session=True, env=nbgrader_env(), cwd=folder)
         try:
-            process.wait(timeout=options.notebook_timeout + 120)
+            process.wait(timeout=options.notebook_timeout + GRADER_OVERHEAD)
             timed_out = False
         except subprocess.TimeoutExpired:
             timed_out = True
@@ -994,8 +995,14 @@ def _restore_modules(state: dict) -> list[str]:
 
 
 def _is_protectable(value) -> bool:
-    """Functions, classes, modules and other callables are protected; data (caches, counters) is not."""
-    return callable(value) or isinstance(value, types.ModuleType)
+    """Functions, classes, modules and other callables are protected; data (caches, counters) is not.
+
+    Lazy loaders (module stand-ins such as ``tf.keras`` before its first use)
+    replace themselves with the real module when first used: they are not protected.
+    """
+    if isinstance(value, types.ModuleType):
+        return type(value) is types.ModuleType
+    return callable(value)
 
 
 def _hook_allowed(hook) -> bool:
@@ -1137,7 +1144,7 @@ def autograde(folder: Path, course: Path, job: dict, options: Options, cell_name
     runtime = folder / "runtime"
     home = folder / "home"
     kernels = folder / "jupyter" / "kernels" / SANDBOX_KERNEL
-    for directory in (runtime, home, kernels, folder / "config"):
+    for directory in (runtime, home, kernels, folder / "config", folder / "work"):
         directory.mkdir(parents=True, exist_ok=True)
     index = job["index"]
     spec = {
@@ -1147,7 +1154,8 @@ def autograde(folder: Path, course: Path, job: dict, options: Options, cell_name
         "hide_folders": job["hidden"]["folders"],
         "hide_files": job["hidden"]["files"],
         "keep": keep_paths(),
-        "private": [str(runtime), str(home)],  # the kernel's own folders (plus its working folder)
+        "private": [str(runtime), str(home), str(folder / "work")],  # the only folders the kernel keeps
+        "workdir": str(folder / "work"),
         "home": str(home),
         "pid_file": str(folder / "kernel.pid"),
         "error_file": str(folder / "sandbox-error.txt"),
@@ -1321,8 +1329,16 @@ def sandbox_kernel(spec_file: str, command: list[str]) -> None:
 def _enter_sandbox(spec: dict, command: list[str]) -> None:
     parent = os.getppid()
     os.umask(0o077)
-    cwd = os.getcwd()
-    private = [cwd, *spec["private"]]
+    # The kernel works in a folder of its own, with copies of the files nbgrader put next to the
+    # notebook: it must not be able to write where the grader writes (a link planted there would
+    # make the grader overwrite a file of its choosing).
+    for entry in os.scandir(os.getcwd()):
+        if entry.is_file(follow_symlinks=False) and not entry.name.endswith(".ipynb"):
+            shutil.copyfile(entry.path, os.path.join(spec["workdir"], entry.name), follow_symlinks=False)
+        elif entry.is_dir(follow_symlinks=False):
+            shutil.copytree(entry.path, os.path.join(spec["workdir"], entry.name), symlinks=True)
+    os.chdir(spec["workdir"])
+    private = list(spec["private"])
     connection = command[command.index("-f") + 1] if "-f" in command else None
     libc = _libc() if spec["mode"] != "none" else None
     if spec["mode"] == "root":

@@ -164,6 +164,7 @@ def test_solution_gets_full_marks_and_student_notebook_zero(name, tmp_path):
                 "number as a partial score. End that line with `;` or assign the result.")
             assert not any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs), (
                 f"{grade_id} writes to stderr (a warning?): nbgrader scores such a cell zero.")
+        assert sum(is_test(c) for c in graded.cells) == sum(q.notebook == path.stem for q in questions)
         student = nbformat.read(kept / "untouched" / name / path.name, as_version=4)
         for cell in student.cells:
             if is_test(cell):

@@ -20,6 +20,8 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
 
 import nbformat
@@ -190,6 +192,7 @@ attempt("read_gradebook", lambda: [open(os.path.join(*[".."] * depth, "gradebook
                                     for depth in range(1, 6)
                                     if os.path.exists(os.path.join(*[".."] * depth, "gradebook.db"))] or 1 / 0)
 attempt("network", lambda: socket.create_connection(("1.1.1.1", 53), timeout=3))
+attempt("write_beside_its_folder", lambda: open(os.path.join("..", "planted"), "w").write("x"))
 attempt("allocate_40GB", lambda: bytearray(40 * 1024 ** 3))
 report["secret_visible"] = {SECRET!r} in json.dumps(dict(os.environ))
 print("PROBE", json.dumps(report, sort_keys=True))
@@ -429,6 +432,36 @@ def test_the_patches_would_have_worked_without_the_guards(graded, tmp_path):
     assert results[0].total() > graded["half_score"]
 
 
+def test_a_kernel_that_ignores_interrupts_is_stopped_with_everything_it_started(course, tmp_path, monkeypatch):
+    """SIGINT ignored, then an endless wait: every cell times out until the notebook's time is up.
+
+    The notebook also starts a detached ``sleep 123``; as root the grader kills it with the kernel
+    (elsewhere it cannot, and the sleep ends by itself).
+    """
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))  # the grader's work folder goes here, so its processes can be found
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    submitted = tmp_path / "submitted"
+    stubborn = "import signal, subprocess, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n" \
+               "subprocess.Popen(['sleep', '123'], start_new_session=True)\nwhile True:\n    time.sleep(1)"
+    write_notebook(submitted, "stubborn", course.notebook, prepend_to_answer(course.filled(), 0, stubborn))
+    options = grading.Options(timeout=CELL_TIMEOUT, setup_timeout=300, notebook_timeout=30)
+    results, _ = grading.grade_class(ASSIGNMENT, submitted, source=SOLUTIONS, options=options, progress=False)
+    assert (results[0].status, results[0].total()) == ("timeout", 0.0)
+    assert "did not finish within 30 s" in results[0].detail
+    time.sleep(2)
+    left = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except OSError:
+            continue
+        if str(scratch).encode() in command or (b"sleep\x00123\x00" in command and grading.sandbox_mode() == "root"):
+            left.append(command)
+    assert not left
+
+
 def test_stripped_metadata_is_matched_by_text(graded):
     r = row(graded, "m_stripped_metadata")
     assert (r["status"], total(r)) == ("graded", graded["maximum"])
@@ -457,7 +490,8 @@ def test_sandbox_hides_files_network_and_secrets(graded):
     assert report["secret_visible"] is False
     if grading.sandbox_mode("auto") == "none":
         pytest.skip("this machine cannot isolate kernels; only the limits are checked")
-    for attempt in ("read_solution", "list_submissions", "read_grades", "read_gradebook", "network"):
+    for attempt in ("read_solution", "list_submissions", "read_grades", "read_gradebook", "network",
+                    "write_beside_its_folder"):
         assert report[attempt] != "allowed", attempt
 
 
@@ -472,10 +506,13 @@ def test_kept_notebooks_have_outputs_and_no_grader_cells(graded):
 # Running it twice
 # ---------------------------------------------------------------------------
 
+SMALL_CLASS = ("c_untouched", "g_truncated", "k_patches_numpy")
+
+
 def test_running_twice_gives_the_same_csv(graded, tmp_path):
-    """A smaller class (right, untouched, patched, truncated), graded twice, gives the same bytes as in the big run."""
+    """A smaller class, graded twice, gives the same bytes twice, and the same rows as in the big run."""
     submitted = tmp_path / "submitted"
-    for student in ("b_right", "c_untouched", "k_patches_numpy", "g_truncated"):
+    for student in SMALL_CLASS:
         source = graded["submitted"] / student
         for path in source.rglob("*"):
             if path.is_file():
@@ -487,8 +524,7 @@ def test_running_twice_gives_the_same_csv(graded, tmp_path):
     assert run_grader(submitted, second).returncode == 0
     assert first.read_bytes() == second.read_bytes()
     big = graded["out"].read_text().splitlines()
-    assert first.read_text().splitlines() == [big[0], *[line for line in big[1:] if line.split(",")[0] in
-                                                         ("b_right", "c_untouched", "k_patches_numpy", "g_truncated")]]
+    assert first.read_text().splitlines() == [big[0], *[line for line in big[1:] if line.split(",")[0] in SMALL_CLASS]]
 
 
 # ---------------------------------------------------------------------------
@@ -545,7 +581,8 @@ def test_repair_puts_a_deleted_test_after_its_answer(course):
     del nb.cells[index]
     repaired, notes, tamper = grading.repair_notebook(nb, course.release, course.source)
     ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in repaired.cells]
-    assert ids.index(grade_id) == ids.index(previous) + 1 if previous else grade_id in ids
+    assert previous is not None  # in the course's notebooks every test follows its answer cell
+    assert ids.index(grade_id) == ids.index(previous) + 1
     assert tamper == [] and any(grade_id in n for n in notes)
 
 
@@ -559,9 +596,13 @@ def test_guards_surround_every_test(course):
         neighbour = nb.cells[position + 1] if guard["phase"] == "before" else nb.cells[position - 1]
         assert neighbour.metadata["nbgrader"]["grade_id"] == guard["test"]
     assert len(names) == len(nb.cells)
-    # the guard protects the names the instructor imported and the test uses
-    first_before = nb.cells[guards["cells"][1]["position"]].source
-    assert "'np': ['numpy', None]" in first_before or "np" not in grading.used_names(course.source.cells[0].source)
+    # the guard before a test protects the names the instructor imported and the test reads
+    first_test = next(c for c in course.source.cells if is_test(c))
+    free, _ = grading.free_and_bound_names(first_test.source)
+    imports = grading.instructor_imports(course.source)
+    expected = {n: imports[n] for n in free if n in imports}
+    assert expected, "the first test uses nothing the instructor imported?"
+    assert repr(dict(sorted(expected.items()))) in nb.cells[guards["cells"][1]["position"]].source
 
 
 def test_read_guards_voids_a_test_during_which_something_changed():

@@ -165,14 +165,15 @@ def served_members(package: Package, archive: tarfile.TarFile) -> list[tarfile.T
 def copy_vendored(static_dir: Path) -> Path:
     """Unpack the served files of every package into ``static_dir/vendored/<name>/``.
 
-    A package whose copy is already there at the pinned version is skipped, so
-    a rebuild costs nothing. Returns the ``vendored`` folder.
+    A package whose copy is already there, at the pinned version and with the
+    same file patterns, is skipped, so a rebuild costs nothing. Returns the
+    ``vendored`` folder.
     """
     vendored = static_dir / VENDOR_DIR
     for package in PACKAGES:
         target = vendored / package.name
-        stamp = target / ".version"
-        if stamp.exists() and stamp.read_text() == package.spec:
+        stamp, wanted = target / ".version", f"{package.spec} {' '.join(package.files)}"
+        if stamp.exists() and stamp.read_text() == wanted:
             continue
         if target.exists():
             shutil.rmtree(target)
@@ -182,7 +183,7 @@ def copy_vendored(static_dir: Path) -> Path:
                 destination.parent.mkdir(parents=True, exist_ok=True)
                 with archive.extractfile(member) as source:
                     destination.write_bytes(source.read())
-        stamp.write_text(package.spec)
+        stamp.write_text(wanted)
     (vendored / "VERSIONS.json").write_text(json.dumps(
         {p.name: {"npm": p.npm, "version": p.version, "integrity": p.integrity} for p in PACKAGES}, indent=2) + "\n")
     return vendored
@@ -342,9 +343,36 @@ def _finish(app, exception) -> None:
     except VendoringError as error:
         raise ExtensionError(f"[dlmath] {error}") from error
     sync_static_files(app)
+    prune_stale_pages(app)
     if app.config.dlmath_edition == "student":
         strip_solution_sources(Path(app.outdir))
     write_build_info(app)
+
+
+#: Pages Sphinx writes that have no source document.
+GENERATED_PAGES = {"genindex", "search", "index", "py-modindex"}
+
+
+def prune_stale_pages(app) -> None:
+    """Delete the pages (and their downloadable sources) of documents no longer in the book.
+
+    Sphinx never removes the output of a page that left the table of contents;
+    left there, it would still be served, and could link to pages that are gone.
+    """
+    outdir = Path(app.outdir)
+    keep = set(app.env.found_docs) | GENERATED_PAGES
+    for page in outdir.rglob("*.html"):
+        relative = page.relative_to(outdir)
+        if relative.parts[0] in ("_static", "_sources", "_images") or relative.parts[0].startswith("."):
+            continue
+        if relative.with_suffix("").as_posix() not in keep:
+            page.unlink()
+    for source in (outdir / "_sources").rglob("*"):
+        if source.is_file():
+            docname = source.relative_to(outdir / "_sources").as_posix()
+            docname = docname[: -len(".txt")] if docname.endswith(".txt") else docname
+            if Path(docname).with_suffix("").as_posix() not in keep:
+                source.unlink()
 
 
 #: Written next to index.html: which edition this is, from which table of contents, with which pages.

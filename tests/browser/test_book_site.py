@@ -45,6 +45,14 @@ def test_every_toc_page_was_built(site):
     assert not missing, f"pages of the table of contents missing from the site: {missing}"
 
 
+def test_site_has_no_pages_from_outside_the_book(site, html_files):
+    """Pages that left the table of contents are removed, not served stale (tools/book_extension.py)."""
+    expected = set(PAGES) | book_extension.GENERATED_PAGES
+    stray = [p.relative_to(site).as_posix() for p in html_files
+             if p.relative_to(site).with_suffix("").as_posix() not in expected]
+    assert not stray, f"pages not in the table of contents: {stray}"
+
+
 def test_every_internal_link_resolves(site, html_files, ids_of):
     broken = []
     for path in html_files:
