@@ -3,8 +3,9 @@
 All three train the same network on the same split of the digits
 (``dlmath.data.load_digits_split()``): 64-128-10 with ReLU, softmax–cross-entropy,
 Adam (η = 0.001), mini-batches of 32, 30 epochs (2 with ``quick``), no L2, a
-fresh shuffle every epoch. Each repeat trains a fresh model; the three are run
-in turn within each repeat, so a busy machine slows them alike. We report the
+fresh shuffle every epoch. After one untimed warm-up run of each (imports,
+first calls), each repeat trains a fresh model; the models are run in turn
+within each repeat, so a busy machine slows them alike. We report the
 median training time (``fit`` only: data loading and imports excluded; for
 Keras, its graph tracing is part of ``fit`` and included), the test accuracy of
 the first repeat, and the ratios of the times.
@@ -98,6 +99,8 @@ def run(quick: bool = False) -> dict:
     repeats = 1 if quick else 5
     times = {name: [] for name in TRAINERS}
     accuracy = {}
+    for trainer in TRAINERS.values():  # warm-up, not timed: imports, first calls, TensorFlow's start-up
+        trainer(data, 1, seed=0)
     for repeat in range(repeats):
         for name, trainer in TRAINERS.items():
             seconds, score = trainer(data, epochs, seed=0)
