@@ -26,7 +26,8 @@ fi
 # 3. dlmath exactly as the Colab setup cell installs it: pip from the repository
 #    (here the local clone's committed HEAD instead of GitHub).
 "$PY" -m pip freeze > "$VENV/before.txt"
-"$PY" -m pip install --quiet --force-reinstall --no-cache-dir "dlmath @ git+file://$ROOT@$(git rev-parse HEAD)"
+"$PY" -m pip uninstall --quiet --yes dlmath 2>/dev/null || true
+"$PY" -m pip install --quiet --no-cache-dir "dlmath @ git+file://$ROOT@$(git rev-parse HEAD)"
 "$PY" -m pip freeze > "$VENV/after.txt"
 
 # 4. Installing dlmath must not change any of Colab's preinstalled versions.
