@@ -369,14 +369,14 @@ class _GradientDescentView(_View):
         self.ax_surface, self.ax_loss = self.figure.subplots(1, 2, width_ratios=[1.25, 1])
         ax = self.ax_surface
         self.contours = {}  # surface name -> ContourSet, drawn once and then shown or hidden
-        self.curve, = ax.plot([], [], color=PALETTE["black"], lw=1.5, zorder=1.5, label="loss $L(w)$")
+        self.curve, = ax.plot([], [], color=PALETTE["black"], lw=1.5, zorder=1.5, label="loss $\mathcal{L}(w)$")
         self.minima_marker, = ax.plot([], [], "*", color=PALETTE["green"], ms=14, mec="white", zorder=1.8,
                                       label="minimum")
         self.path_line, = ax.plot([], [], "-o", color=PALETTE["vermillion"], lw=1.3, ms=3.5, label="path")
         self.start_marker, = ax.plot([], [], "s", color=PALETTE["black"], ms=7, label="start")
         self.legend = None
         self.loss_line, = self.ax_loss.plot([], [], "-o", color=PALETTE["blue"], lw=1.5, ms=3)
-        label_axes(self.ax_loss, "loss per step", "step $t$", "loss $L(w_t)$")
+        label_axes(self.ax_loss, "loss per step", "step $t$", "loss $\mathcal{L}(w_t)$")
         self.message = self.ax_loss.text(0.97, 0.95, "", transform=self.ax_loss.transAxes, ha="right", va="top",
                                          color=PALETTE["vermillion"], fontweight="bold", fontsize=10)
         self.surface = None
@@ -421,7 +421,7 @@ class _GradientDescentView(_View):
             ax.set_xlim(x0, x1)
             ax.set_ylim(values.min() - margin, values.max() + margin)
             ax.set_xlabel("$w$")
-            ax.set_ylabel("loss $L(w)$")
+            ax.set_ylabel("loss $\mathcal{L}(w)$")
             minima = np.array(surface.minima, dtype=float).reshape(-1)
             self.minima_marker.set_data(minima, surface.loss(minima[:, None]))
         ax.set_title(surface.formula, fontsize=11)
