@@ -1323,9 +1323,6 @@ def sandbox_kernel(spec_file: str, command: list[str]) -> None:
     except Exception as error:
         Path(spec["error_file"]).write_text(f"{type(error).__name__}: {error}\n")
         os._exit(70)
-    if _ORIGINAL_ENVIRONMENT.get("DLMATH_DEBUG_KERNEL"):
-        command = ["/usr/bin/strace", "-f", "-qq", "-e", "trace=exit_group,kill,tgkill,tkill", "-o",
-                   f"/tmp/kst-{os.getpid()}.txt"] + command
     os.execv(command[0], command)
 
 
@@ -1374,8 +1371,7 @@ def _enter_sandbox(spec: dict, command: list[str]) -> None:
         libc = _libc() if sys.platform.startswith("linux") else None
     if libc is not None:
         libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)
-        if not _ORIGINAL_ENVIRONMENT.get("DLMATH_NO_PDEATHSIG"):
-            libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # die with the grader (after the user change)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # die with the grader (after the user change)
         if os.getppid() != parent:
             raise RuntimeError("the grader stopped")
     os.environ.clear()

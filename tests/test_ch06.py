@@ -6,69 +6,35 @@ message that names the problem), then after the untouched stubs (each must say "
 So no test cell is one that cannot fail.
 """
 
-import contextlib
-import io
 import re
 from pathlib import Path
 
-import nbformat
 import pytest
 
 from dlmath.checks import CheckFailed
+from exercise_cells import assert_answers_followed_by_tests, assert_assignment_size, cells_by_id, load, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SOLUTION = ROOT / "solutions" / "ch06_model_to_practice" / "ch06_model_to_practice.ipynb"
 EXERCISES = range(1, 8)
 
 
-def graded(nb):
-    return [c for c in nb.cells if "nbgrader" in c.metadata]
-
-
-def setup_source(nb) -> str:
-    """The setup cell without its Colab block (a `%pip` line is not Python)."""
-    source = next(c.source for c in nb.cells if "setup" in c.metadata.get("tags", []))
-    return re.sub(r"# --- Colab set-up.*?# --- end of Colab set-up ---", "", source, flags=re.S)
-
-
 @pytest.fixture(scope="module")
 def notebook():
-    return nbformat.read(SOLUTION, as_version=4)
+    return load(SOLUTION)
 
 
 @pytest.fixture(scope="module")
 def cells(notebook):
-    """grade_id -> source, for every answer and test cell."""
-    return {c.metadata["nbgrader"]["grade_id"]: c.source for c in graded(notebook)}
-
-
-def run(notebook, *sources):
-    """Run the setup cell, then the sources, in one fresh namespace; return what they printed."""
-    namespace = {}
-    with contextlib.redirect_stdout(io.StringIO()) as printed:
-        exec(setup_source(notebook), namespace)
-        for source in sources:
-            exec(source, namespace)
-    return printed.getvalue()
+    return cells_by_id(notebook)
 
 
 def test_enough_exercises_points_and_hidden_tests(notebook):
-    tests = [c for c in graded(notebook) if c.metadata["nbgrader"].get("grade")]
-    assert len(tests) >= 5
-    assert sum(c.metadata["nbgrader"]["points"] for c in tests) >= 20
-    assert sum("### BEGIN HIDDEN TESTS" in c.source for c in tests) >= 2
-    ids = [c.metadata["nbgrader"]["grade_id"] for c in graded(notebook)]
-    assert len(ids) == len(set(ids)), "grade_ids repeat"
+    assert_assignment_size(notebook, exercises=5, points=20)
 
 
 def test_every_answer_cell_is_followed_by_its_test(notebook):
-    code = [c for c in notebook.cells if c.cell_type == "code"]
-    for cell, following in zip(code, code[1:]):
-        meta = cell.metadata.get("nbgrader", {})
-        if meta.get("solution"):
-            test_meta = following.metadata.get("nbgrader", {})
-            assert test_meta.get("grade") and test_meta.get("locked"), f"{meta['grade_id']} has no test after it"
-            assert test_meta["grade_id"] == meta["grade_id"].replace("_answer", "_test")
+    assert_answers_followed_by_tests(notebook)
 
 
 @pytest.mark.parametrize("exercise", EXERCISES)
