@@ -78,7 +78,8 @@ GRADER_OVERHEAD = 30            # seconds the grader itself may add to a submiss
 SANDBOX_KERNEL = "dlmath-sandbox"
 STUDENT = "student"             # the student id inside each private course folder
 GUARD_PREFIX = "dlmath-guard"   # first word of every guard cell's report line
-UID_BASE = 1_500_000_000        # separate users for the kernels (root only): UID_BASE + k
+UID_BASE = 1_500_000_000        # separate users for the kernels (root only), one block of UID_BLOCK per run
+UID_BLOCK = 65536               # so at most this many students in one run
 
 
 # ---------------------------------------------------------------------------
@@ -89,7 +90,7 @@ def add_arguments(parser) -> None:
     """Add the options of ``dlmath grade`` to an ``argparse`` parser."""
     parser.description = ("Autograde every submission of ASSIGNMENT with nbgrader, one student at a time in a "
                           "sandbox, and write one CSV row per student.")
-    parser.add_argument("assignment", help="assignment name, e.g. ch01_tensors (a folder of the source directory)")
+    parser.add_argument("assignment", metavar="ASSIGNMENT", help="assignment name, e.g. ch01_tensors (a folder of the source directory)")
     parser.add_argument("submitted", metavar="SUBMITTED_DIR",
                         help="submissions laid out as SUBMITTED_DIR/<student>/<assignment>/<notebook>.ipynb")
     parser.add_argument("--out", default="grades.csv", help="CSV file to write (default: grades.csv)")
@@ -200,7 +201,8 @@ def grade_class(assignment: str, submitted, *, source="solutions", options: Opti
         print("dlmath grade: warning: this machine does not allow isolating the kernels (no root and no user "
               "namespaces): students' code can use the network and read your files. Only memory, time and file "
               "sizes are limited.", file=sys.stderr)
-    work = Path(tempfile.mkdtemp(prefix="dlmath-grade-"))
+    uids = free_uid_block(len(students)) if mode == "root" else None
+    work = work_folder()
     debug = bool(os.environ.get("DLMATH_GRADE_KEEP_WORK"))  # developers: keep the work folder to inspect it
     try:
         master = prepare_assignment(assignment, source, work / "master")
@@ -216,6 +218,7 @@ def grade_class(assignment: str, submitted, *, source="solutions", options: Opti
                     "student": student, "index": index, "assignment": assignment, "master": str(work / "master"),
                     "submission": str(submitted / student / assignment), "options": asdict(options),
                     "mode": mode, "hidden": hidden, "keep": str(Path(keep).resolve()) if keep else None,
+                    "uid": uids + index if uids is not None else None,
                 }
                 futures[pool.submit(run_job, work / "students" / f"{index:05d}", job, master)] = student
             for future in as_completed(futures):
@@ -236,6 +239,43 @@ def grade_class(assignment: str, submitted, *, source="solutions", options: Opti
             print(f"dlmath grade: work folder kept: {work}", file=sys.stderr)
         else:
             remove_tree(work)
+
+
+def work_folder() -> Path:
+    """A new private temporary folder, with a path short enough for the kernels' Unix sockets in it.
+
+    (A socket's path must fit in 108 bytes; a long ``TMPDIR`` falls back to ``/tmp``, and so
+    does one that the kernels' own users could not pass through.)
+    """
+    base = tempfile.gettempdir()
+    folders = [Path(base).resolve(), *Path(base).resolve().parents]
+    passable = all(f.stat().st_mode & 0o001 for f in folders)
+    if (len(base) > 40 or not passable) and os.path.isdir("/tmp") and os.access("/tmp", os.W_OK):
+        base = "/tmp"
+    return Path(tempfile.mkdtemp(prefix="dlmath-grade-", dir=base))
+
+
+def free_uid_block(count: int) -> int:
+    """The first of ``count`` user ids that no process uses, for one run's kernels (root mode).
+
+    Each run takes a block of its own, so that two gradings at once (two
+    instructors, or the tests) never share a user: the grader kills every
+    process of a student's user when that student is done.
+    """
+    if count > UID_BLOCK:
+        raise GradingError(f"at most {UID_BLOCK} students in one run")
+    in_use = set()
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            in_use.add(os.stat(f"/proc/{pid}").st_uid)
+        except OSError:
+            pass
+    blocks = (2**32 - 2 - UID_BASE) // UID_BLOCK
+    for _ in range(100):
+        first = UID_BASE + secrets.randbelow(blocks) * UID_BLOCK
+        if not any(first <= uid < first + UID_BLOCK for uid in in_use):
+            return first
+    raise GradingError("found no free block of user ids for the kernels")
 
 
 def write_csv(path, questions: list[Question], results: list[Result]) -> None:
@@ -367,7 +407,7 @@ def run_job(folder: Path, job: dict, master: Assignment) -> Result:
             timed_out = True
             stop_job(process, folder)
     if job["mode"] == "root":
-        kill_user(UID_BASE + job["index"])
+        kill_user(job["uid"])
     if timed_out:
         return Result(job["student"], zeros, "timeout",
                       f"the notebook did not finish within {options.notebook_timeout} s and was stopped")
@@ -1149,7 +1189,7 @@ def autograde(folder: Path, course: Path, job: dict, options: Options, cell_name
     index = job["index"]
     spec = {
         "mode": job["mode"],
-        "uid": UID_BASE + index if job["mode"] == "root" else None,
+        "uid": job["uid"],
         "memory_mb": options.memory_mb,
         "hide_folders": job["hidden"]["folders"],
         "hide_files": job["hidden"]["files"],

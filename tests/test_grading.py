@@ -438,8 +438,8 @@ def test_a_kernel_that_ignores_interrupts_is_stopped_with_everything_it_started(
     The notebook also starts a detached ``sleep 123``; as root the grader kills it with the kernel
     (elsewhere it cannot, and the sleep ends by itself).
     """
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
+    scratch = Path(tempfile.mkdtemp(prefix="dg-", dir="/tmp"))  # short, as the kernel's sockets need
+    scratch.chmod(0o711)  # a kernel's own user passes through it, as through /tmp
     monkeypatch.setenv("TMPDIR", str(scratch))  # the grader's work folder goes here, so its processes can be found
     monkeypatch.setattr(tempfile, "tempdir", None)
     submitted = tmp_path / "submitted"
@@ -459,6 +459,7 @@ def test_a_kernel_that_ignores_interrupts_is_stopped_with_everything_it_started(
             continue
         if str(scratch).encode() in command or (b"sleep\x00123\x00" in command and grading.sandbox_mode() == "root"):
             left.append(command)
+    scratch.rmdir()  # the grader removed its work folder
     assert not left
 
 
@@ -647,6 +648,19 @@ def test_remove_tree_never_touches_the_parent(tmp_path):
     grading.remove_tree(parent / "work")
     assert not (parent / "work").exists()
     assert stat.S_IMODE(parent.stat().st_mode) == 0o1777
+
+
+def test_work_folder_is_short_enough_for_sockets(monkeypatch, tmp_path):
+    long_folder = tmp_path / ("x" * 80)
+    long_folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(long_folder))
+    monkeypatch.setattr(tempfile, "tempdir", None)
+    work = grading.work_folder()
+    try:
+        socket = work / "students" / "00000" / "runtime" / "kernel-12345"
+        assert len(str(socket)) < 108
+    finally:
+        work.rmdir()
 
 
 def test_command_line_errors_are_clear(tmp_path):

@@ -87,16 +87,10 @@ def generate(name: str, root: Path = ROOT) -> dict[str, bytes]:
 def _synced(sync_notebooks, path: Path, course: Path, repo: str, branch: str) -> bytes:
     """The notebook after ``sync_notebooks.sync``, as it will be stored.
 
-    ``sync`` names the badge's target by the notebook's path relative to its
-    ``ROOT``; pointing that at the temporary course makes it the path the
-    notebook will have in the repository, ``exercises/<name>/<notebook>.ipynb``.
+    Relative to the temporary course, the notebook's path is the one it will
+    have in the repository, ``exercises/<name>/<notebook>.ipynb``: the badge's target.
     """
-    saved = sync_notebooks.ROOT
-    sync_notebooks.ROOT = course
-    try:
-        _, nb = sync_notebooks.sync(path, repo, branch)
-    finally:
-        sync_notebooks.ROOT = saved
+    _, nb = sync_notebooks.sync(path, repo, branch, root=course)
     return nbformat.writes(nb).encode("utf-8") + b"\n"
 
 

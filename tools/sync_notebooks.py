@@ -59,9 +59,13 @@ def setup_block(repo: str, branch: str) -> str:
     ])
 
 
-def sync(notebook_path: Path, repo: str, branch: str):
-    """Return ``(changes, notebook)``: what is stale in one notebook, and the notebook brought up to date."""
-    relative = notebook_path.relative_to(ROOT).as_posix()
+def sync(notebook_path: Path, repo: str, branch: str, root: Path = ROOT):
+    """Return ``(changes, notebook)``: what is stale in one notebook, and the notebook brought up to date.
+
+    The badge names the notebook's path relative to ``root`` (the course folder:
+    the repository, or the temporary course in which `make exercises` works).
+    """
+    relative = notebook_path.relative_to(root).as_posix()
     nb = nbformat.read(notebook_path, as_version=4)
     changes = []
     for cell in nb.cells:
