@@ -95,8 +95,13 @@ def render(results: dict) -> str:
             lines += markdown_table([{"goal": g["goal"], "met": "yes" if g["met"] else "NO", "measured": g["value"]}
                                      for g in goals])
         for key, value in section.items():
-            if key not in ("title", "table", "numbers", "goals", "seconds"):
-                lines.append(f"- {key.replace('_', ' ')}: {json.dumps(value, default=str)}")
+            if key in ("title", "table", "numbers", "goals", "seconds"):
+                continue
+            if isinstance(value, dict):
+                lines.append(f"- {key.replace('_', ' ')}:")
+                lines += [f"  - {k}: {cell(v)}" for k, v in value.items()]
+            else:
+                lines.append(f"- {key.replace('_', ' ')}: {json.dumps(value, default=str, ensure_ascii=False)}")
         lines += [f"_(this benchmark took {section.get('seconds', 0):.0f} s)_", ""]
     return "\n".join(lines)
 
@@ -108,6 +113,13 @@ def main(argv=None) -> int:
     parser.add_argument("--out", type=Path, default=HERE, help="folder for results.md and results.json")
     args = parser.parse_args(argv)
     results = {"quick": args.quick, "machine": machine(), "sections": {}}
+    previous = args.out / "results.json"
+    if args.only and previous.exists():
+        # Re-running some benchmarks keeps the others' last results in the report.
+        earlier = json.loads(previous.read_text())
+        if earlier.get("quick") == args.quick:
+            results["sections"] = {name: earlier["sections"][name] for name in BENCHMARKS
+                                   if name in earlier.get("sections", {})}
     failed = False
     for name in args.only or BENCHMARKS:
         print(f"bench: {name} …", flush=True)
@@ -119,6 +131,7 @@ def main(argv=None) -> int:
             section = {"title": name, "error": f"{type(error).__name__}: {error}"}
         section["seconds"] = round(time.perf_counter() - start, 1)
         results["sections"][name] = section
+    results["sections"] = {name: results["sections"][name] for name in BENCHMARKS if name in results["sections"]}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "results.json").write_text(json.dumps(results, indent=2, default=str) + "\n")
     (args.out / "results.md").write_text(render(results))

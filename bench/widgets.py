@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import platform
 import statistics
 import time
 
@@ -119,36 +118,38 @@ def measure(name: str, changes: int, redraws: int) -> dict:
 
 
 def run(quick: bool = False) -> dict:
-    """Measure every explorer; ``quick=True`` makes a few changes each (a few seconds in all)."""
+    """Measure every explorer; ``quick=True`` makes a few changes each (a few seconds in all).
+
+    Returns a section for ``bench/run.py``: one table row per explorer, the goal
+    (median ≤ 50 ms) per explorer, and the median per control.
+    """
     import matplotlib
 
     matplotlib.use("Agg")  # the explorers draw with Agg anyway; no GUI backend in a benchmark
     changes, redraws = (8, 4) if quick else (120, 40)
-    results = {name: measure(name, changes, redraws) for name in PLANS}
-    results["meta"] = {
-        "budget_ms": BUDGET_MS,
-        "quick": quick,
-        "python": platform.python_version(),
-        "matplotlib": matplotlib.__version__,
-        "what": "time from setting a control to the new PNG rendered (recompute + artist updates + Agg draw)",
+    measured = {name: measure(name, changes, redraws) for name in PLANS}
+    rows = [{"explorer": name, "changes": r["changes"], "median ms": round(r["median_ms"], 1),
+             "p95 ms": round(r["p95_ms"], 1), "median CPU ms": round(r["median_cpu_ms"], 1),
+             "bare redraw ms": round(r["bare_redraw_median_ms"], 1),
+             "ratio to bare redraw": round(r["ratio_to_bare_redraw"], 2)} for name, r in measured.items()]
+    return {
+        "title": "Widgets: update latency after a control change (Agg backend)",
+        "table": rows,
+        "numbers": {"what": "time from setting a control to the new PNG rendered (recompute + artist updates "
+                            "+ Agg draw); the bare redraw redraws the same figure from scratch",
+                    "matplotlib": matplotlib.__version__, "quick": quick},
+        "goals": [{"goal": f"{name}: median ≤ {BUDGET_MS:.0f} ms", "met": r["within_budget"],
+                   "value": f"{r['median_ms']:.1f} ms"} for name, r in measured.items()],
+        "median_ms_by_control": {name: ", ".join(f"{k} {v:.0f}" for k, v in r["median_ms_by_control"].items())
+                                 for name, r in measured.items()},
     }
-    return results
 
 
-def table(results: dict) -> str:
-    """The results as a Markdown table."""
-    lines = ["| explorer | changes | median ms | p95 ms | median CPU ms | full redraw ms | ratio | ≤ 50 ms |",
-             "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |"]
-    for name, r in results.items():
-        if name == "meta":
-            continue
-        lines.append(f"| {name} | {r['changes']} | {r['median_ms']:.1f} | {r['p95_ms']:.1f} | "
-                     f"{r['median_cpu_ms']:.1f} | {r['bare_redraw_median_ms']:.1f} | "
-                     f"{r['ratio_to_bare_redraw']:.2f} | {'yes' if r['within_budget'] else 'NO'} |")
-    lines.append("")
-    lines.append("Median ms by control: " + "; ".join(
-        f"{name}: " + ", ".join(f"{k} {v:.0f}" for k, v in r["median_ms_by_control"].items())
-        for name, r in results.items() if name != "meta"))
+def table(section: dict) -> str:
+    """The section's rows as a Markdown table."""
+    columns = list(section["table"][0])
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(str(row[c]) for c in columns) + " |" for row in section["table"]]
     return "\n".join(lines)
 
 
