@@ -225,7 +225,7 @@ def _parse_extension(value, deadline: datetime, zone, where: str) -> datetime:
     if re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
         raise CourseFileError(f"{where}: {value.strip()!r} is a number; write '{{days: {value.strip()}}}' for extra days")
     new = parse_deadline(value, zone, where)
-    if new < deadline:
+    if new.astimezone(UTC) < deadline.astimezone(UTC):
         raise CourseFileError(f"{where}: {value} is before the assignment's deadline ({deadline.isoformat()})")
     return new
 
@@ -449,13 +449,15 @@ class LateResult:
 
     def row(self) -> dict:
         """The late-policy columns of the class CSV: ``submitted``, ``penalty``, ``final``, ``late``."""
-        return {"submitted": self.submitted.isoformat() if self.submitted else "",
+        return {"submitted": self.submitted.astimezone(UTC).isoformat() if self.submitted else "",
                 "penalty": _number(self.penalty), "final": _number(self.final), "late": self.reason}
 
 
 def days_late(submitted: datetime, deadline: datetime, grace: timedelta = timedelta(0)) -> int:
     """Started days (24 hours each) after the deadline; 0 when on time or within the grace period."""
-    late_by = submitted - deadline
+    # In UTC: Python subtracts two times of the same zone on the wall clock, which is off by an hour
+    # across a clock change.
+    late_by = submitted.astimezone(UTC) - deadline.astimezone(UTC)
     if late_by <= grace:
         return 0
     return math.ceil(late_by / DAY)
@@ -485,8 +487,9 @@ def apply_late_policy(raw: float, maximum: float, submitted, dates: AssignmentDa
     by_file = " (by the file's time)" if source == "file time" else ""
     if days == 0:
         reason = "on time" + extension_note
-        if submitted > deadline:
-            minutes = math.ceil((submitted - deadline) / timedelta(minutes=1))
+        late_by = submitted.astimezone(UTC) - deadline.astimezone(UTC)
+        if late_by > timedelta(0):
+            minutes = math.ceil(late_by / timedelta(minutes=1))
             reason += f" (within the grace period, {minutes} min after the deadline)"
         return LateResult(raw, 0.0, raw, 0, reason + by_file, submitted)
     late_text = f"{days} day{'s' if days != 1 else ''} late{extension_note}{by_file}"
