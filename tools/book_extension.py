@@ -95,6 +95,16 @@ PACKAGES = (
 )
 
 
+#: Pinned packages the *tests* use, fetched and checked like the others but never copied into
+#: the site: axe-core, the accessibility engine of browsers' own audits, which the browser tests
+#: inject into every page (``tests/browser/test_accessibility.py``).
+TEST_PACKAGES = (
+    Package("axe-core", "axe-core", "4.14.1",
+            "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ==",
+            ("axe.min.js", "LICENSE")),
+)
+
+
 class VendoringError(RuntimeError):
     """A pinned package could not be fetched or did not match its checksum."""
 
@@ -138,8 +148,17 @@ def fetch(package: Package) -> Path:
 
 
 def ensure_vendored() -> dict[str, Path]:
-    """Fetch (once) every pinned package; return ``{name: tarball}``."""
-    return {package.name: fetch(package) for package in PACKAGES}
+    """Fetch (once) every pinned package, the site's and the tests'; return ``{name: tarball}``."""
+    return {package.name: fetch(package) for package in PACKAGES + TEST_PACKAGES}
+
+
+def test_package_file(name: str, path: str) -> str:
+    """The text of ``path`` inside the pinned test package ``name`` (fetched once, checksum checked)."""
+    package = next(p for p in TEST_PACKAGES if p.name == name)
+    with tarfile.open(fetch(package)) as archive:
+        member = archive.getmember(f"package/{path}")
+        with archive.extractfile(member) as source:
+            return source.read().decode("utf-8")
 
 
 def _glob_regex(pattern: str) -> re.Pattern:
