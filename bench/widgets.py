@@ -1,6 +1,6 @@
 """Benchmark: how fast each explorer answers a control change.
 
-For every explorer in :mod:`dlmath.widgets` we move its controls in turn, each
+For every explorer in :mod:`dlmath.explorers` we move its controls in turn, each
 through a run of values as a learner dragging a slider would, switching menus
 on the way, and time each change from the moment the value is set until the
 new PNG has been rendered (the observer runs synchronously, so this is the
@@ -28,40 +28,15 @@ import time
 #: The course's promise: a control change answers within this many milliseconds (median).
 BUDGET_MS = 50.0
 
-#: For each explorer, the controls to move and the values to cycle through.
-PLANS = {
-    "gradient_descent": ("gradient_descent_explorer", [
-        ("learning_rate", [0.01, 0.02, 0.03, 0.05, 0.08, 0.12, 0.15, 0.19, 0.21]),
-        ("steps", [20, 30, 45, 60, 90, 120, 200]),
-        ("optimizer", ["sgd", "momentum", "adam"]),
-        ("start_w1", [-2.0, -1.5, -1.0, -0.5, 0.5, 1.0, 1.5]),
-        ("surface", ["valley", "bowl", "banana", "saddle", "parabola", "double_well"]),
-        ("momentum", [0.5, 0.8, 0.95]),
-        ("noise", [0.0, 0.3, 1.0]),
-    ]),
-    "distribution": ("distribution_explorer", [
-        ("sample_size", [100, 1000, 10000, 100000]),
-        ("distribution", ["gaussian", "uniform", "bernoulli", "binomial", "categorical", "exponential"]),
-        ("mean", [-1.0, -0.5, 0.0, 0.5, 1.5]),
-        ("p", [0.1, 0.2, 0.3, 0.5, 0.7]),
-        ("mode", ["samples", "means"]),
-        ("draws_per_mean", [1, 5, 30, 300]),
-        ("seed", [0, 1, 2]),
-    ]),
-    "linear_map": ("linear_map_explorer", [
-        ("a11", [-1.0, -0.5, 0.0, 0.5, 1.0, 1.5, 2.0]),
-        ("a12", [-0.5, -0.25, 0.0, 0.5, 1.0]),
-        ("preset", ["identity", "rotation 30°", "reflection (y = x)", "projection onto x-axis"]),
-        ("a21", [-1.0, 0.3, 1.2]),
-        ("a22", [0.5, 1.0, 2.0]),
-    ]),
-    "activation": ("activation_explorer", [
-        ("activation", ["relu", "leaky_relu", "sigmoid", "tanh", "softmax"]),
-        ("temperature", [0.1, 0.2, 0.5, 1.0, 2.0, 4.0]),
-        ("slope", [0.0, 0.05, 0.1, 0.2, 0.3]),
-        ("derivative", [True, False]),
-    ]),
-}
+def plans() -> dict:
+    """For each explorer of :mod:`dlmath.explorers` (its ``REGISTRY``), the controls to move and their values.
+
+    Each explorer module declares its own plan (``EXPLORER.bench_plan``), so a new
+    explorer is benchmarked without editing this file.
+    """
+    from dlmath import explorers
+
+    return {name: (info.live, info.bench_plan) for name, info in explorers.REGISTRY.items()}
 
 
 def _percentile(values, q):
@@ -83,10 +58,8 @@ def _changes(explorer, plan, count):
 
 def measure(name: str, changes: int, redraws: int) -> dict:
     """Time ``changes`` control changes and ``redraws`` bare redraws of one explorer (milliseconds)."""
-    from dlmath import widgets
-
-    factory_name, plan = PLANS[name]
-    explorer = getattr(widgets, factory_name)()
+    factory, plan = plans()[name]
+    explorer = factory()
     latencies, cpu, by_control = [], [], {}
     for control, value, values in _changes(explorer, plan, changes):
         if control.value == value:  # a change must change something
@@ -127,7 +100,7 @@ def run(quick: bool = False) -> dict:
 
     matplotlib.use("Agg")  # the explorers draw with Agg anyway; no GUI backend in a benchmark
     changes, redraws = (8, 4) if quick else (120, 40)
-    measured = {name: measure(name, changes, redraws) for name in PLANS}
+    measured = {name: measure(name, changes, redraws) for name in plans()}
     rows = [{"explorer": name, "changes": r["changes"], "median ms": round(r["median_ms"], 1),
              "p95 ms": round(r["p95_ms"], 1), "median CPU ms": round(r["median_cpu_ms"], 1),
              "bare redraw ms": round(r["bare_redraw_median_ms"], 1),

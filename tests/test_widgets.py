@@ -2,6 +2,7 @@
 renditions are self-contained; ``dlmath.widgets`` is the same package under its first name."""
 
 import base64
+import html
 import io
 import re
 
@@ -220,3 +221,193 @@ def test_static_refuses_to_embed_more_than_the_limit(monkeypatch):
     monkeypatch.setattr(explorers.base, "EMBED_LIMIT_MB", 0.05)
     with pytest.raises(ValueError, match="more than the 0.05 MB"):
         widgets.activation_static()
+
+
+# --- the package: one module per explorer, dlmath.widgets kept under its first name ---
+
+def test_every_module_of_the_package_is_a_registered_explorer():
+    from pathlib import Path
+
+    folder = Path(explorers.__file__).parent
+    modules = {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")} - {"base", "static"}
+    assert set(explorers.REGISTRY) == modules == {"activation", "distribution", "fairness", "gradient_descent",
+                                                   "linear_map", "shapes"}
+    for name, info in explorers.REGISTRY.items():
+        assert info.bench_plan and info.test_plan, f"{name} declares no controls to move"
+        assert info.chapter.startswith("notebooks/")
+
+
+def test_widgets_is_the_same_package_under_its_first_name():
+    for name in explorers.__all__:
+        assert getattr(widgets, name) is getattr(explorers, name)
+    # The names the chapter notebooks call.
+    for name in ("gradient_descent_explorer", "gradient_descent_static", "distribution_explorer",
+                 "distribution_static", "linear_map_explorer", "linear_map_static", "activation_explorer",
+                 "activation_static", "shapes_explorer", "shapes_static", "fairness_explorer", "fairness_static"):
+        assert callable(getattr(widgets, name)), name
+
+
+# --- alt text: what the picture shows for the current setting, in words ---
+
+def test_live_picture_has_alt_text_that_follows_the_setting():
+    explorer = widgets.gradient_descent_explorer()
+    png, alt = explorers.shown_picture(explorer)
+    assert png == explorer.last_png and alt == explorer.last_alt
+    assert alt.startswith("Left: the contours of the loss surface")
+    assert "learning rate η: 0.15" in alt and "After 40 steps" in alt
+    _apply(explorer, {"optimizer": "adam", "learning_rate": 0.05})
+    png, new_alt = explorers.shown_picture(explorer)
+    assert "optimizer: Adam" in new_alt and "learning rate η: 0.05" in new_alt and new_alt != alt
+    # Hidden controls are not read out: momentum's β only for momentum.
+    assert "momentum β" not in new_alt and "Adam β₁: 0.9" in new_alt
+    # A menu says its label, a checkbox on or off.
+    activation = widgets.activation_explorer()
+    _apply(activation, {"activation": "leaky_relu", "derivative": False})
+    assert "activation: leaky ReLU" in activation.last_alt and "show the derivative f′(x): off" in activation.last_alt
+
+
+def test_alt_text_is_escaped_in_the_markup():
+    explorer = widgets.shapes_explorer(operation="index", index="1:3, None")
+    (output,) = explorer.output.outputs
+    markup = output["data"]["text/html"]
+    assert markup.startswith('<img src="data:image/png;base64,') and 'alt="' in markup
+    assert "a[1:3, None] has shape (2, 1, 3)" in explorers.shown_picture(explorer)[1]
+    assert "<" not in explorers.shown_picture(explorer)[1]
+
+
+@pytest.mark.parametrize("name", sorted(STATICS))
+def test_static_frames_each_have_their_own_alt_text(statics, name):
+    static = statics[name]
+    assert len(static.alts) == static.frames and len(set(static.alts)) == static.frames
+    for alt, caption in zip(static.alts, static.captions):
+        assert alt.startswith(static.alt.rstrip()) and alt.endswith(caption)
+    first_alt = re.search(r'<img src="data:image/png;base64,[^"]+" alt="([^"]+)"', static.html).group(1)
+    assert html.unescape(first_alt) == static.alts[0]
+    assert "var alts = " in static.html and "image.alt = alts[i]" in static.html
+    assert re.search(r'<input type="range"[^>]*aria-label="frame of the [a-z ]+explorer"', static.html)
+
+
+# --- chapter 1: shapes ---
+
+from dlmath.explorers import shapes as shape_maths  # noqa: E402
+
+SHAPE_PAIRS = [((4, 3), (3,)), ((4, 3), (4, 1)), ((4, 1), (1, 3)), ((4, 3), (4,)), ((2, 4, 3), (4, 3)),
+               ((2, 1, 3), (5, 1)), ((), (3,)), ((0, 3), (1, 3)), ((2, 3), (3, 2)), ((5, 4), (1,)), ((2, 3), (0,))]
+
+
+@pytest.mark.parametrize("a, b", SHAPE_PAIRS)
+def test_broadcast_agrees_with_numpy(a, b):
+    result = shape_maths.broadcast(a, b)
+    try:
+        expected = np.broadcast_shapes(a, b)
+    except ValueError:
+        expected = None
+    assert result.shape == expected, (a, b, result)
+    if expected is None:
+        assert "could not be broadcast" in result.error and result.bad_axis is not None
+    else:
+        assert result.error == "" and len(result.roles) == len(expected)
+
+
+@pytest.mark.parametrize("a, new", [((4, 3), (2, -1)), ((4, 3), (-1,)), ((4, 3), (5, -1)), ((4, 3), (3, 4)),
+                                    ((4, 3), (2, 5)), ((2, 3, 4), (-1, 4)), ((4, 3), (-1, -1)), ((0, 3), (3, -1))])
+def test_reshape_agrees_with_numpy(a, new):
+    result = shape_maths.reshape(a, new)
+    try:
+        expected = np.empty(a).reshape(new).shape
+    except ValueError:
+        expected = None
+    assert result.shape == expected, (a, new, result)
+    assert bool(result.error) == (expected is None)
+
+
+@pytest.mark.parametrize("text", [":, 0", "0", "1:3", "None, ...", "..., 0", "9, 0", "::2, None, -1", "0, 0, 0",
+                                  "..., ...", "-5", "1:3, None, :", "-1:, 1", "5:1", ""])
+def test_index_agrees_with_numpy(text):
+    a = (4, 3)
+    items = shape_maths.parse_index(text)
+    result = shape_maths.index(a, items)
+    try:
+        expected = np.empty(a)[items].shape
+    except IndexError:
+        expected = None
+    assert result.shape == expected, (text, result)
+    assert bool(result.error) == (expected is None)
+
+
+def test_shape_texts_are_parsed_or_refused_with_a_message():
+    assert shape_maths.parse_shape("(4, 3)") == (4, 3) == shape_maths.parse_shape("4,3,")
+    assert shape_maths.parse_shape("") == () and shape_maths.parse_shape("2, -1", allow_minus_one=True) == (2, -1)
+    with pytest.raises(ValueError, match="not a whole number"):
+        shape_maths.parse_shape("4, x")
+    with pytest.raises(ValueError, match="cannot have length -1"):
+        shape_maths.parse_shape("2, -1")
+    with pytest.raises(ValueError, match="step cannot be zero"):
+        shape_maths.parse_index("::0")
+    with pytest.raises(ValueError, match="not an index"):
+        shape_maths.parse_index("a")
+
+
+def test_shapes_explorer_draws_the_error_and_says_why():
+    explorer = widgets.shapes_explorer()
+    _apply(explorer, {"operation": "broadcast", "a": "4, 3", "b": "4"})
+    assert explorer.result.shape is None and "axis -1 has lengths 3 and 4" in explorer.status.value
+    assert explorer.view.title.get_text() == "a + b: error" and "#D55E00" not in explorer.status.value
+    # A refusal is a picture, not a broken explorer; a text that is no shape keeps the last picture.
+    before = explorer.last_png
+    explorer.controls["a"].value = "4, three"
+    assert "not a whole number" in explorer.status.value and "#D55E00" in explorer.status.value
+    assert explorer.last_png == before
+
+
+# --- chapter 6: fairness ---
+
+from dlmath.explorers import fairness as fairness_maths  # noqa: E402
+
+
+def test_rates_at_counts_as_the_confusion_matrix_does():
+    from sklearn.metrics import confusion_matrix
+
+    rng = np.random.default_rng(1)
+    scores, y_true, group = rng.random(500), rng.integers(0, 2, 500), rng.integers(0, 2, 500)
+    rates = fairness_maths.rates_at(scores, y_true, group, (0.4, 0.6))
+    for g, (name, threshold) in enumerate(zip(fairness_maths.GROUPS, (0.4, 0.6))):
+        members = group == g
+        tn, fp, fn, tp = confusion_matrix(y_true[members], scores[members] > threshold, labels=[0, 1]).ravel()
+        np.testing.assert_allclose([rates[name]["FPR"], rates[name]["TPR"], rates[name]["selection"],
+                                    rates[name]["accuracy"]],
+                                   [fp / (fp + tn), tp / (tp + fn), (fp + tp) / members.sum(),
+                                    (tp + tn) / members.sum()])
+    assert fairness_maths.fairness_gap(rates, "TPR") == rates["group B"]["TPR"] - rates["group A"]["TPR"]
+
+
+def test_rate_curves_equal_the_rates_at_each_threshold():
+    scores, y_true, group = fairness_maths.screening_scores()
+    grid = [0.0, 0.1, 0.37, 0.5, 0.9, 1.0]
+    curves = fairness_maths.rate_curves(scores, y_true, group, grid)
+    for k, t in enumerate(grid):
+        rates = fairness_maths.rates_at(scores, y_true, group, t)
+        for name in fairness_maths.GROUPS:
+            for rate in fairness_maths.RATES:
+                assert curves[name][rate][k] == pytest.approx(rates[name][rate], abs=1e-12), (t, name, rate)
+
+
+def test_fairness_data_are_chapter_6s():
+    """Threshold 0.5 for both groups: chapter 6's test customers, FPR 0.010 against 0.168."""
+    scores, y_true, group = fairness_maths.screening_scores()
+    assert scores.size == 8000 and abs(group.mean() - 0.25) < 0.02
+    rates = fairness_maths.rates_at(scores, y_true, group, 0.5)
+    assert f"{rates['group A']['FPR']:.3f}" == "0.010" and f"{rates['group B']['FPR']:.3f}" == "0.168"
+    explorer = widgets.fairness_explorer()
+    assert "gap (B − A) is +0.158" in explorer.status.value
+    _apply(explorer, {"same": False, "threshold_b": 0.8})
+    assert explorer.thresholds() == (0.5, 0.8) and abs(explorer.gap) < 0.05
+
+
+def test_fairness_refuses_data_without_both_classes_in_a_group():
+    with pytest.raises(ValueError, match="group B .* needs both positives and negatives"):
+        fairness_maths.rates_at([0.1, 0.9, 0.4], [0, 1, 1], [0, 0, 1], 0.5)
+    with pytest.raises(ValueError, match="1-D arrays of one length"):
+        fairness_maths.rates_at([0.1, 0.9], [0, 1, 1], [0, 0, 1], 0.5)
+    with pytest.raises(ValueError, match="unknown rate"):
+        fairness_maths.fairness_gap({"group A": {}, "group B": {}}, "AUC")
