@@ -278,3 +278,46 @@ def test_a_typical_mistake_is_caught(exercise, where, what, source):
         run(source, visible(test_source))   # the instant feedback lets it through ...
         with pytest.raises(AssertionError):  # ... and the hidden tests do not
             run(source, test_source)
+
+
+# --------------------------------------------------------------------------- the chapter's claims
+
+CHAPTER = ROOT / "notebooks" / "01_tensors.ipynb"
+
+
+def chapter_text(kind: str) -> str:
+    nb = nbformat.read(CHAPTER, as_version=4)
+    return "\n".join(c.source for c in nb.cells if c.cell_type == kind)
+
+
+def test_the_chapter_says_number_of_axes_not_rank_for_tensors():
+    """'Rank' means a matrix's rank in chapter 2; chapter 1 warns about the other use and never makes it."""
+    import re
+
+    prose = chapter_text("markdown")
+    assert "number of axes" in prose and "**A word to watch: rank.**" in prose
+    # Every remaining "rank" in the prose is in the warning, the summary's aside or tf.rank.
+    uses = [m.start() for m in re.finditer(r"\brank\b", prose)]
+    for start in uses:
+        context = prose[max(0, start - 400):start + 20]
+        assert "A word to watch" in context or "some texts say" in context or "tf.rank" in context, \
+            prose[start - 80:start + 40]
+    assert not re.search(r"rank-\d|rank \d|of rank", prose + chapter_text("code"))
+
+
+def test_tensorflow_converts_arrays_to_the_tensors_dtype_and_refuses_mixed_tensors():
+    """The rules section 7.2 states, on the installed TensorFlow (a new version could change them)."""
+    t32 = tf.constant([1.0, 2.0, 3.0])
+    array64 = np.array([1.0, 2.0, 3.0])
+    assert (t32 + array64).dtype == tf.float32 and (array64 + t32).dtype == tf.float32
+    assert (tf.ones((1, 3)) @ array64[:, None]).dtype == tf.float32
+    assert (t32 * np.float64(2.0)).dtype == tf.float32
+    truncated = tf.constant([1, 2]) + np.array([1.5, 2.5])
+    assert truncated.dtype == tf.int32 and truncated.numpy().tolist() == [2, 4]
+    with pytest.raises(TypeError):
+        tf.constant([1, 2]) * 1.5
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        t32 + tf.constant(array64)
+    with pytest.raises(tf.errors.InvalidArgumentError):
+        tf.matmul(array64[None], tf.ones((3, 2)))   # an array before any tensor keeps float64
+    assert tf.matmul(tf.ones((1, 3)), array64[:, None]).dtype == tf.float32
