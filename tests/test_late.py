@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dlmath.grading.late import (
-    Amount, CourseFileError, SubmissionTime, TimestampError, apply_late_policy, days_late, parse_amount,
+    Amount, CourseFileError, SubmissionTime, TimestampError, apply_late_policy, days_late, late_result, parse_amount,
     parse_course, parse_timestamp, read_course, read_timestamp, submission_time,
 )
 
@@ -305,3 +305,23 @@ def test_read_course_from_a_file_and_unknown_assignments(tmp_path):
     (tmp_path / "latin1.yml").write_bytes("assignments:\n  caf\xe9: {}\n".encode("latin-1"))
     with pytest.raises(CourseFileError, match="cannot be read"):
         read_course(tmp_path / "latin1.yml")
+
+
+def test_late_result_for_a_student_folder(course, tmp_path):
+    folder = tmp_path / "submitted" / "bjones" / "ch01_tensors"
+    folder.mkdir(parents=True)
+    (folder / "ch01_tensors.ipynb").write_text("{}")
+    (folder / "timestamp.txt").write_text("2026-10-14 08:00:00.000000 UTC\n")     # 1 day 10 h late
+    result = late_result(course, "ch01_tensors", "bjones", folder, 7, 10)
+    assert (result.raw, result.penalty, result.final) == (7.0, 2.0, 5.0)
+    assert result.row() == {"submitted": "2026-10-14T08:00:00+00:00", "penalty": "2", "final": "5",
+                            "late": "2 days late, \u221220 %"}
+    (folder / "timestamp.txt").write_text("Tuesday")
+    stamp = datetime(2026, 10, 12, 20, 0, tzinfo=UTC).timestamp()
+    os.utime(folder / "ch01_tensors.ipynb", (stamp, stamp))
+    fallback = late_result(course, "ch01_tensors", "bjones", folder, 7, 10)
+    assert fallback.final == 7.0
+    assert fallback.reason == ("on time (by the file's time) "
+                               "(timestamp.txt not used: 'Tuesday' is not a date and time)")
+    with pytest.raises(CourseFileError, match="no assignment 'ch07'"):
+        late_result(course, "ch07", "bjones", folder, 7, 10)

@@ -272,7 +272,8 @@ def test_refused_and_oddly_named_folders_get_rows_and_are_never_followed(course,
 
 def test_the_report_escapes_student_code(course):
     evil = dict(ALICE)
-    evil["ex3_answer"] = ALICE["ex3_answer"] + "\n    # </pre><script>alert(1)</script>\n    s = '<img src=x onerror=alert(2)>'"
+    evil["ex3_answer"] = (ALICE["ex3_answer"] + "\n    # </pre><script>alert(1)</script>"
+                          "\n    s = '<img src=x onerror=alert(2)>'")
     folder = course / "submitted" / "alice" / ASSIGNMENT
     nbformat.write(student_notebook(evil), folder / f"{ASSIGNMENT}.ipynb")
     page, *_ = similarity_report(ASSIGNMENT, course / "submitted", course / "solutions")

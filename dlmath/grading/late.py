@@ -223,7 +223,8 @@ def _parse_extension(value, deadline: datetime, zone, where: str) -> datetime:
     if not isinstance(value, str):
         raise CourseFileError(f"{where}: expected a new deadline or {{days: N}}")
     if re.fullmatch(r"\s*\d+(\.\d+)?\s*", value):
-        raise CourseFileError(f"{where}: {value.strip()!r} is a number; write '{{days: {value.strip()}}}' for extra days")
+        number = value.strip()
+        raise CourseFileError(f"{where}: {number!r} is a number; write '{{days: {number}}}' for extra days")
     new = parse_deadline(value, zone, where)
     if new.astimezone(UTC) < deadline.astimezone(UTC):
         raise CourseFileError(f"{where}: {value} is before the assignment's deadline ({deadline.isoformat()})")
@@ -516,3 +517,18 @@ def _number(x: float) -> str:
     """A number as short text: 20 rather than 20.000000000000004, never scientific notation."""
     x = round(float(x), 6)
     return str(int(x)) if x.is_integer() else f"{x:.6f}".rstrip("0").rstrip(".")
+
+
+def late_result(course: Course, assignment: str, student: str, folder, raw: float, maximum: float) -> LateResult:
+    """The late policy applied to one student's assignment folder: the columns ``dlmath grade`` adds to a row.
+
+    Reads the submission time from ``folder`` (:func:`submission_time`) and applies
+    the assignment's policy and the student's extension; when ``timestamp.txt``
+    could not be used, the reason says so.
+    """
+    when = submission_time(folder)
+    result = apply_late_policy(raw, maximum, when, course.assignment(assignment), student)
+    if when.note and when.time is not None:
+        result = LateResult(result.raw, result.penalty, result.final, result.days_late,
+                            f"{result.reason} ({when.note})", result.submitted)
+    return result

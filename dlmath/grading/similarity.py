@@ -215,9 +215,14 @@ def read_answers(submitted: Path, assignment: str, notebooks: dict) -> list[Subm
 def _fingerprint(code: str, label: str, ignore: set = frozenset()):
     """copydetect's fingerprints of ``code``, without those in ``ignore`` (given or common code)."""
     from copydetect import CodeFingerprint
+
+    return _drop(CodeFingerprint(f"{label}.py", NOISE, 1, fp=io.StringIO(code)), ignore)
+
+
+def _drop(fingerprint, ignore: set):
+    """Remove the fingerprints in ``ignore`` from a copydetect fingerprint, in place; return it."""
     from copydetect.utils import get_token_coverage
 
-    fingerprint = CodeFingerprint(f"{label}.py", NOISE, 1, fp=io.StringIO(code))
     dropped = fingerprint.hashes & ignore
     if dropped:
         fingerprint.hashes -= dropped
@@ -244,19 +249,20 @@ def compare(submissions: list[Submission], solution_code: str, boilerplate_code:
 
     compared = [s for s in submissions if not s.problem]
     given = _fingerprint(boilerplate_code, "given").hashes
-    first = {s.student: _fingerprint(s.code, "student", given) for s in compared}
+    prints = {s.student: _fingerprint(s.code, "student", given) for s in compared}
+    own = {student for student, fingerprint in prints.items() if fingerprint.hashes}
     counts: dict = {}
-    for fingerprint in first.values():
+    for fingerprint in prints.values():
         for value in fingerprint.hashes:
             counts[value] = counts.get(value, 0) + 1
     limit = default_max_shared(len(compared)) if max_shared is None else max_shared
     common = {value for value, count in counts.items() if count > limit}
-    prints = {s.student: _fingerprint(s.code, "student", given | common) for s in compared} if common else first
+    for fingerprint in prints.values():
+        _drop(fingerprint, common)
     solution = _fingerprint(solution_code, "solution", given | common)
     for s in compared:
         if not prints[s.student].hashes:
-            s.problem = ("no answer code of their own" if not first[s.student].hashes
-                         else "only code that many students share")
+            s.problem = "only code that many students share" if s.student in own else "no answer code of their own"
     compared = [s for s in compared if not s.problem]
 
     def pair(a: Submission, b: Submission, fa, fb) -> Pair | None:
@@ -365,9 +371,10 @@ def render_report(assignment: str, submissions: list[Submission], pairs: list[Pa
         for rank, p in enumerate(pairs[:top], start=1):
             out.append(f"<h3 id='pair-{rank}'>{rank}. {e(p.first.display)} and {e(p.second.display)}: "
                        f"{_percent(p.similarity[0])} and {_percent(p.similarity[1])}</h3><div class='code'>"
-                       f"<pre aria-label='answer code of {e(p.first.display)}'>{_highlight(p.first.code, p.slices[0])}</pre>"
-                       f"<pre aria-label='answer code of {e(p.second.display)}'>{_highlight(p.second.code, p.slices[1])}</pre>"
-                       "</div>")
+                       f"<pre aria-label='answer code of {e(p.first.display)}'>"
+                       f"{_highlight(p.first.code, p.slices[0])}</pre>"
+                       f"<pre aria-label='answer code of {e(p.second.display)}'>"
+                       f"{_highlight(p.second.code, p.slices[1])}</pre></div>")
     out.append("</body></html>")
     return "\n".join(out) + "\n"
 
