@@ -1,9 +1,7 @@
 """`dlmath similarity`: pairs of submissions ranked by shared answer code (dlmath.grading.similarity)."""
 
-import json
 import os
 import re
-from pathlib import Path
 
 import nbformat
 import pytest
@@ -227,13 +225,16 @@ def test_answers_are_found_by_position_when_metadata_is_stripped(course):
     assert ranked(pairs)[0] == ("alice", "bob")
 
 
-def test_answer_code_by_metadata_ignores_other_cells():
-    instructor = [("", False, SETUP), ("ex1_answer", True, ANSWERS["ex1_answer"]),
-                  ("ex1_test", False, TESTS["ex1_test"])]
-    nb = student_notebook(ALICE, extra_cell="scratch = 1")
+def test_answer_code_by_metadata_ignores_other_cells(tmp_path):
+    nbformat.write(instructor_notebook(), tmp_path / "hw1.ipynb")
+    instructor = instructor_cells(tmp_path / "hw1.ipynb")
+    assert [(gid, is_answer) for gid, is_answer, _ in instructor] == [
+        ("", False), ("ex1_answer", True), ("ex1_test", False), ("ex2_answer", True), ("ex2_test", False),
+        ("ex3_answer", True), ("ex3_test", False)]
+    nb = student_notebook({"ex1_answer": ALICE["ex1_answer"]}, extra_cell="scratch = 1")
     answers, found_by = answer_code(nb, instructor)
     assert found_by == "metadata"
-    assert answers == [ALICE["ex1_answer"]]
+    assert answers == [ALICE["ex1_answer"], release_text(ANSWERS["ex2_answer"]), release_text(ANSWERS["ex3_answer"])]
 
 
 def test_normalise_code_drops_comments_docstrings_magics_and_layout():
