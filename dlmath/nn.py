@@ -134,18 +134,34 @@ def init_parameters(layer_sizes, rng, *, activation="relu", dtype=np.float32):
 # --- optimisers -------------------------------------------------------------------------------
 # Each works in place on one flat parameter array and its flat gradient.
 
+def _decay(params, learning_rate, weight_decay, decay_mask):
+    """Decoupled weight decay: θ ← θ − η λ θ (only where ``decay_mask`` is True, if one is given)."""
+    if decay_mask is None:
+        params -= (learning_rate * weight_decay) * params
+    else:
+        params[decay_mask] -= (learning_rate * weight_decay) * params[decay_mask]
+
+
 class SGD:
     """Stochastic gradient descent, with optional (heavy-ball) momentum β.
 
     v ← β v − η g,  θ ← θ + v   (plain SGD when β = 0: θ ← θ − η g).
+
+    ``weight_decay`` λ > 0 first shrinks the parameters, θ ← θ − η λ θ (decoupled weight decay,
+    as ``keras.optimizers.SGD(weight_decay=λ)``); ``decay_mask`` limits it to some entries.
+    For plain SGD this equals an L2 penalty (λ/2)‖θ‖² in the loss; with momentum it does not.
     """
 
-    def __init__(self, learning_rate=0.01, momentum=0.0):
+    def __init__(self, learning_rate=0.01, momentum=0.0, weight_decay=0.0, decay_mask=None):
         self.learning_rate = float(learning_rate)
         self.momentum = float(momentum)
+        self.weight_decay = float(weight_decay)
+        self.decay_mask = decay_mask
         self.velocity = None
 
     def step(self, params, grads):
+        if self.weight_decay:
+            _decay(params, self.learning_rate, self.weight_decay, self.decay_mask)
         if self.momentum == 0.0:
             params -= self.learning_rate * grads
             return
@@ -161,15 +177,24 @@ class Adam:
 
     m ← β₁ m + (1 − β₁) g,   v ← β₂ v + (1 − β₂) g²,
     m̂ = m / (1 − β₁ᵗ),   v̂ = v / (1 − β₂ᵗ),   θ ← θ − η m̂ / (√v̂ + ε).
+
+    ``weight_decay`` λ > 0 makes it AdamW (Loshchilov and Hutter, 2019): before the step above,
+    θ ← θ − η λ θ, outside the gradient, so the decay is *not* divided by √v̂ (an L2 term in the
+    loss would be). This is the order ``keras.optimizers.AdamW`` uses; ``decay_mask`` limits the
+    decay to some entries (``MLP.fit`` decays the weights, not the biases).
     """
 
-    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+    def __init__(self, learning_rate=0.001, beta1=0.9, beta2=0.999, eps=1e-8, weight_decay=0.0, decay_mask=None):
         self.learning_rate = float(learning_rate)
         self.beta1, self.beta2, self.eps = float(beta1), float(beta2), float(eps)
+        self.weight_decay = float(weight_decay)
+        self.decay_mask = decay_mask
         self.m = self.v = None
         self.t = 0
 
     def step(self, params, grads):
+        if self.weight_decay:
+            _decay(params, self.learning_rate, self.weight_decay, self.decay_mask)
         if self.m is None:
             self.m, self.v = np.zeros_like(params), np.zeros_like(params)
             self._step, self._denominator = np.empty_like(params), np.empty_like(params)
@@ -192,15 +217,18 @@ class Adam:
         params -= step
 
 
-def _make_optimizer(optimizer, learning_rate, momentum):
+def _make_optimizer(optimizer, learning_rate, momentum, weight_decay=0.0, decay_mask=None):
     if not isinstance(optimizer, str):
+        if weight_decay:
+            raise ValueError("weight_decay works with optimizer='adam', 'sgd' or 'momentum'; for an optimizer "
+                             "instance, give it weight_decay itself")
         return optimizer  # an SGD or Adam instance (anything with step(params, grads))
     if optimizer == "adam":
-        return Adam(learning_rate)
+        return Adam(learning_rate, weight_decay=weight_decay, decay_mask=decay_mask)
     if optimizer == "sgd":
-        return SGD(learning_rate, momentum=0.0)
+        return SGD(learning_rate, momentum=0.0, weight_decay=weight_decay, decay_mask=decay_mask)
     if optimizer == "momentum":
-        return SGD(learning_rate, momentum=momentum)
+        return SGD(learning_rate, momentum=momentum, weight_decay=weight_decay, decay_mask=decay_mask)
     raise ValueError(f"unknown optimizer {optimizer!r}; choose 'adam', 'sgd' or 'momentum'")
 
 
@@ -249,6 +277,13 @@ class MLP:
             biases.append(flat[start:start + fan_out])
             start += fan_out
         return weights, biases
+
+    def _weight_mask(self):
+        """True at the entries of the flat parameter array that are weights (not biases)."""
+        mask = np.zeros(self.params.size, dtype=bool)
+        for weights in self._views(mask)[0]:
+            weights[...] = True
+        return mask
 
     @property
     def n_parameters(self) -> int:
@@ -334,12 +369,16 @@ class MLP:
         return y.reshape(-1, 1) if y.ndim == 1 else y
 
     def fit(self, X, y, *, epochs=30, batch_size=32, lr=0.001, optimizer="adam", momentum=0.9, l2=0.0,
-            validation_data=None, patience=None, shuffle=True, progress=False, callback=None, blas_threads=1):
+            weight_decay=0.0, validation_data=None, patience=None, shuffle=True, progress=False, callback=None, blas_threads=1):
         """Train with mini-batches; returns ``self``.
 
         ``optimizer`` is ``"adam"`` (default), ``"sgd"``, ``"momentum"`` (SGD with
         ``momentum``) or an :class:`SGD`/:class:`Adam` instance; ``lr`` is the
-        learning rate η. ``l2`` adds (λ/2) Σ ‖W‖² to the loss. With
+        learning rate η. ``l2`` adds (λ/2) Σ ‖W‖² to the loss (its gradient λW then
+        goes through the optimiser, and Adam divides it by √v̂). ``weight_decay`` λ
+        instead shrinks the weights directly, W ← W − η λ W, before every step
+        (decoupled weight decay; with Adam this is AdamW); the biases are not decayed.
+        For plain SGD the two are the same; for Adam they are not. With
         ``validation_data=(X_val, y_val)`` and ``patience``, training stops once
         the validation loss has not improved for ``patience`` epochs, and the
         weights of the best epoch are restored (early stopping). ``progress=True``
@@ -356,16 +395,16 @@ class MLP:
         the BLAS library's own setting.
         """
         if blas_threads is None:
-            return self._fit(X, y, epochs, batch_size, lr, optimizer, momentum, l2, validation_data, patience,
-                             shuffle, progress, callback)
+            return self._fit(X, y, epochs, batch_size, lr, optimizer, momentum, l2, weight_decay, validation_data,
+                             patience, shuffle, progress, callback)
         from threadpoolctl import threadpool_limits
 
         with threadpool_limits(limits=blas_threads, user_api="blas"):
-            return self._fit(X, y, epochs, batch_size, lr, optimizer, momentum, l2, validation_data, patience,
-                             shuffle, progress, callback)
+            return self._fit(X, y, epochs, batch_size, lr, optimizer, momentum, l2, weight_decay, validation_data,
+                             patience, shuffle, progress, callback)
 
-    def _fit(self, X, y, epochs, batch_size, lr, optimizer, momentum, l2, validation_data, patience, shuffle,
-             progress, callback):
+    def _fit(self, X, y, epochs, batch_size, lr, optimizer, momentum, l2, weight_decay, validation_data, patience,
+             shuffle, progress, callback):
         X, y = self._check_X(X), self._check_y(y)
         n = X.shape[0]
         if y.shape[0] != n:
@@ -373,7 +412,9 @@ class MLP:
         if patience is not None and validation_data is None:
             raise ValueError("early stopping (patience) needs validation_data=(X_val, y_val)")
         batch_size = int(min(batch_size, n))
-        opt = _make_optimizer(optimizer, lr, momentum)
+        if l2 < 0 or weight_decay < 0:
+            raise ValueError(f"l2 and weight_decay must be ≥ 0; got l2={l2}, weight_decay={weight_decay}")
+        opt = _make_optimizer(optimizer, lr, momentum, weight_decay, self._weight_mask() if weight_decay else None)
         classification = self.task == "classification"
         self.history = {"loss": [], "accuracy": []} if classification else {"loss": []}
         if validation_data is not None:

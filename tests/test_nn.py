@@ -446,3 +446,65 @@ def test_bad_input_gets_a_clear_message():
         MLP([4, 2], activation="swish")
     with pytest.raises(ValueError, match="at least an input and an output"):
         MLP([4])
+
+
+# --- L2 in the loss against decoupled weight decay (chapter 5a, section 11) ------------------------
+
+def test_weight_decay_equals_l2_for_plain_sgd(digits):
+    X_train, _, y_train, _ = digits
+    l2 = MLP([64, 32, 10], seed=0).fit(X_train[:200], y_train[:200], epochs=10, lr=0.05, optimizer="sgd", l2=1e-2)
+    decay = MLP([64, 32, 10], seed=0).fit(X_train[:200], y_train[:200], epochs=10, lr=0.05, optimizer="sgd",
+                                          weight_decay=1e-2)
+    np.testing.assert_allclose(decay.params, l2.params, atol=1e-5)
+
+
+def test_weight_decay_differs_from_l2_under_adam(digits):
+    X_train, _, y_train, _ = digits
+    fits = {kind: MLP([64, 32, 10], seed=0).fit(X_train[:200], y_train[:200], epochs=30, lr=0.003,
+                                                **{kind: 1e-2})
+            for kind in ("l2", "weight_decay")}
+    norms = {kind: np.sqrt(sum(np.sum(W ** 2) for W in model.weights)) for kind, model in fits.items()}
+    # Adam divides the L2 pull by √v̂, so at the same λ it shrinks the weights far more than AdamW does.
+    assert norms["l2"] < 0.8 * norms["weight_decay"]
+    assert np.max(np.abs(fits["l2"].params - fits["weight_decay"].params)) > 0.05
+
+
+def test_adamw_matches_keras_and_leaves_biases_alone():
+    import keras
+    import tensorflow as tf
+
+    rng = np.random.default_rng(0)
+    start = rng.normal(size=12).astype(np.float32)
+    grads = [rng.normal(size=12).astype(np.float32) for _ in range(6)]
+    ours = start.copy()
+    optimizer = Adam(0.05, eps=1e-12, weight_decay=0.3)
+    for g in grads:
+        optimizer.step(ours, g)
+    variable = keras.Variable(start)
+    reference = keras.optimizers.AdamW(learning_rate=0.05, weight_decay=0.3, epsilon=1e-12)
+    for g in grads:
+        reference.apply_gradients([(tf.constant(g), variable)])
+    np.testing.assert_allclose(ours, variable.numpy(), rtol=1e-4, atol=1e-5)
+    plain = start.copy()
+    no_decay = Adam(0.05, eps=1e-12)
+    for g in grads:
+        no_decay.step(plain, g)
+    assert np.max(np.abs(plain - ours)) > 1e-3            # the decay did something
+    # In MLP.fit only the weights decay: with zero gradients (lr of the data step irrelevant), biases stay.
+    model = MLP([3, 4, 2], seed=0)
+    model.biases[0][...] = 1.0
+    mask = model._weight_mask()
+    assert mask.sum() == 3 * 4 + 4 * 2 and not mask[model.params.size - 2:].any()
+    sgd = SGD(0.1, weight_decay=0.5, decay_mask=mask)
+    before = model.params.copy()
+    sgd.step(model.params, np.zeros_like(model.params))
+    np.testing.assert_allclose(model.params[mask], before[mask] * (1 - 0.05), rtol=1e-6)
+    np.testing.assert_array_equal(model.params[~mask], before[~mask])
+
+
+def test_weight_decay_bad_input_gets_a_clear_message(digits):
+    X_train, _, y_train, _ = digits
+    with pytest.raises(ValueError, match="≥ 0"):
+        MLP([64, 8, 10]).fit(X_train[:50], y_train[:50], epochs=1, weight_decay=-1.0)
+    with pytest.raises(ValueError, match="weight_decay"):
+        MLP([64, 8, 10]).fit(X_train[:50], y_train[:50], epochs=1, optimizer=Adam(0.001), weight_decay=0.1)
