@@ -10,10 +10,11 @@ EDITION ?= full
 WORKERS ?= 2
 NBVAL_OPTS := --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-.PHONY: help setup book test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab browser npm clean
+.PHONY: help setup book pdf test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab browser npm clean
 
 help:
 	@echo "make book         build the book into _build/html (EDITION=student leaves out the solutions)"
+	@echo "make pdf          print the built book into one PDF, _build/pdf/dlmath.pdf (offline, with chromium)"
 	@echo "make test         the whole test suite (sets everything up first)"
 	@echo "make lab          open JupyterLab at the repository root (notebooks/, exercises/)"
 	@echo "make execute      re-execute the notebooks in place, storing outputs and widget state"
@@ -37,6 +38,11 @@ setup: $(STAMP)
 # --- the book ---
 book: setup npm
 	$(PY) tools/build_book.py --edition $(EDITION)
+
+# The printable edition: the built pages printed by Debian's chromium, merged into one PDF
+# with a table of contents (EDITION=student prints the student edition).
+pdf: book browser
+	$(PY) tools/build_pdf.py --edition $(EDITION)
 
 # npm fetches MathJax, require.js and the widget manager once (pinned, checksummed),
 # so that the book serves them itself and loads nothing from elsewhere.

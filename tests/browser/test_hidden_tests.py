@@ -1,0 +1,263 @@
+"""Hidden tests stay hidden: no built page of either edition, and no student notebook, holds them.
+
+nbgrader's hidden tests sit in the instructor notebooks between ``### BEGIN HIDDEN
+TESTS`` and ``### END HIDDEN TESTS``; they are what a student cannot see before
+grading. This module reads every file of both built editions (the pages, the page
+sources offered for download, the search index; not the vendored MathJax and
+widget manager) and every notebook in ``exercises/``, and fails on
+
+- the markers or the hidden tests' own names (:data:`MARKERS`), in the file as
+  written and in the text a reader sees (syntax highlighting splits code into
+  many elements); and
+- any line of a real hidden test (taken from the repository's notebooks that hold
+  hidden tests, wherever they live), even with its markers stripped.
+
+Two pages of the book teach instructors how to write a hidden test: they may
+name the markers (:data:`DOCUMENTING_PAGES`), but their example must not be one
+of the course's hidden tests (the second check covers them too). The last tests
+feed the scan pages that leak, to show that it finds them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from book_site import ROOT, build_book, build_info
+
+#: Strings that only hidden-test code contains (nbgrader's markers, and the generator the hidden tests use).
+MARKERS = ("BEGIN HIDDEN TESTS", "END HIDDEN TESTS", "HIDDEN TESTS", "hidden_rng")
+MARKER_RE = re.compile("|".join(re.escape(marker) for marker in MARKERS))
+HIDDEN_BLOCK = re.compile(r"^[ \t]*#+[ \t]*BEGIN HIDDEN TESTS[^\n]*\n(.*?)^[ \t]*#+[ \t]*END HIDDEN TESTS",
+                          re.DOTALL | re.MULTILINE)
+#: Pages that explain the format to instructors, with a made-up example: they may name the markers.
+DOCUMENTING_PAGES = {
+    "book/instructors": "'Adding a hidden test' shows the markers around a made-up example",
+    "book/contributing": "the chapter template names the markers in its prose",
+}
+#: Files of the built site that are not the book's own: pinned third-party packages (checksummed npm tarballs).
+SKIPPED_FOLDERS = ("_static/vendored",)
+BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf",
+                   ".inv", ".pdf", ".zip", ".gz", ".doctree", ".pickle"}
+#: Lines shorter than this are too common to identify a hidden test (``)``, ``quiet=True)``).
+MIN_SECRET_LINE = 30
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+# --- what is secret -----------------------------------------------------------------------
+
+def _tracked_notebooks() -> list[Path]:
+    try:
+        listed = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.split()
+        return [ROOT / name for name in listed]
+    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every notebook but the build's
+        return [p for p in ROOT.rglob("*.ipynb") if not {"_build", ".venv", ".venv-colab"} & set(p.parts)]
+
+
+def _cell_sources(notebook: dict) -> list[str]:
+    return ["".join(cell.get("source", [])) for cell in notebook.get("cells", [])]
+
+
+def secret_lines(sources: list[str]) -> set[str]:
+    """The lines of the hidden blocks in ``sources`` that appear nowhere else in them."""
+    hidden, visible = set(), set()
+    for source in sources:
+        for block in HIDDEN_BLOCK.findall(source):
+            hidden |= {_squash(line) for line in block.splitlines()}
+        outside = HIDDEN_BLOCK.sub("", source)
+        visible |= {_squash(line) for line in outside.splitlines()}
+    return {line for line in hidden - visible if len(line) >= MIN_SECRET_LINE and not MARKER_RE.search(line)}
+
+
+@lru_cache(maxsize=1)
+def course_secrets() -> frozenset[str]:
+    """Every line of the course's hidden tests, from the repository's notebooks that hold them."""
+    secrets = set()
+    for path in _tracked_notebooks():
+        if not path.exists() or "exercises" in path.relative_to(ROOT).parts[:1]:
+            continue
+        text = path.read_text(encoding="utf-8")
+        if "BEGIN HIDDEN TESTS" in text:
+            secrets |= secret_lines(_cell_sources(json.loads(text)))
+    return frozenset(secrets)
+
+
+# --- the scan -------------------------------------------------------------------------------
+
+def page_of(relative: str) -> str | None:
+    """The book page a built file belongs to (``book/instructors.html`` and its source -> ``book/instructors``)."""
+    relative = relative.replace("\\", "/")
+    if relative.startswith("_sources/"):
+        relative = relative[len("_sources/"):]
+    match = re.match(r"(.+?)(\.html|\.ipynb|\.md|\.txt)+$", relative)
+    return match.group(1) if match else None
+
+
+def readable_text(name: str, raw: str) -> str:
+    """What a reader sees of a file: the text of a page, the cells and outputs of a notebook."""
+    if name.endswith(".html"):
+        return _squash(BeautifulSoup(raw, "html.parser").get_text())
+    if name.endswith(".ipynb"):
+        try:
+            notebook = json.loads(raw)
+        except ValueError:
+            return _squash(raw)
+        parts = _cell_sources(notebook)
+        for cell in notebook.get("cells", []):
+            for output in cell.get("outputs", []):
+                parts.append("".join(output.get("text", "")))
+                for value in output.get("data", {}).values():
+                    parts.append("".join(value) if isinstance(value, list) else str(value))
+        return _squash("\n".join(parts))
+    return _squash(raw)
+
+
+def leaks(name: str, raw: str, secrets=frozenset(), *, markers_allowed: bool = False) -> list[str]:
+    """Where the file ``name`` (its text ``raw``) shows hidden-test code; empty when it shows none."""
+    found = []
+    text = readable_text(name, raw)
+    if not markers_allowed:
+        for where, haystack in (("as written", raw), ("as read", text)):
+            for match in MARKER_RE.finditer(haystack):
+                found.append(f"{match.group(0)!r} ({where}): …{_squash(haystack[max(0, match.start() - 50):match.end() + 50])}…")
+    found += [f"a line of a hidden test: {line!r}" for line in sorted(secrets) if line in text]
+    return found
+
+
+def scan_site(html_dir: Path, secrets) -> tuple[dict, int]:
+    """``({file: leaks}, files read)`` for every text file of a built site."""
+    report, read = {}, 0
+    for path in sorted(html_dir.rglob("*")):
+        relative = path.relative_to(html_dir).as_posix()
+        if not path.is_file() or path.suffix.lower() in BINARY_SUFFIXES or relative.startswith(SKIPPED_FOLDERS):
+            continue
+        raw = path.read_text(encoding="utf-8", errors="replace")
+        read += 1
+        found = leaks(relative, raw, secrets if path.suffix in (".html", ".ipynb", ".md", ".txt") else frozenset(),
+                      markers_allowed=page_of(relative) in DOCUMENTING_PAGES)
+        if found:
+            report[relative] = found
+    return report, read
+
+
+def _report(report: dict) -> str:
+    lines = []
+    for name, found in report.items():
+        lines.append(f"{name}: {len(found)} finding(s)")
+        lines += [f"    {item[:220]}" for item in found[:3]]
+    return "\n".join(lines)
+
+
+# --- the two editions and the exercises ------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def student_site(site):
+    info = build_info(site) or {}
+    toc = Path(info["toc"]) if info.get("toc") else None
+    code, html = build_book.build("student", toc=toc, quiet=True)
+    assert code == 0, "the student edition did not build cleanly: run `tools/build_book.py --edition student`"
+    return html
+
+
+def _pages_read(html_dir: Path) -> set[str]:
+    return {page_of(p.relative_to(html_dir).as_posix()) for p in html_dir.rglob("*.html")}
+
+
+def test_the_full_edition_shows_no_hidden_tests(site):
+    report, read = scan_site(site, course_secrets())
+    pages = set(build_info(site)["pages"])
+    assert pages <= _pages_read(site), "every page of the full edition was read"
+    assert any(page.startswith("solutions/") for page in pages), "the full edition has its solutions pages"
+    assert read >= len(pages)
+    assert not report, "hidden tests are published in the full edition:\n" + _report(report)
+
+
+def test_the_student_edition_shows_no_hidden_tests(student_site):
+    report, read = scan_site(student_site, course_secrets())
+    pages = set(build_info(student_site)["pages"])
+    assert pages <= _pages_read(student_site), "every page of the student edition was read"
+    assert read >= len(pages)
+    assert not report, "hidden tests are published in the student edition:\n" + _report(report)
+
+
+def test_the_student_notebooks_hold_no_hidden_tests():
+    notebooks = sorted((ROOT / "exercises").glob("**/*.ipynb"))
+    notebooks = [p for p in notebooks if ".ipynb_checkpoints" not in p.parts]
+    assert notebooks, "exercises/ has the student notebooks"
+    report = {}
+    for path in notebooks:
+        found = leaks(path.name, path.read_text(encoding="utf-8"), course_secrets())
+        if found:
+            report[str(path.relative_to(ROOT))] = found
+    assert not report, "hidden tests are in the student notebooks:\n" + _report(report)
+
+
+# --- the scan finds what it is for ----------------------------------------------------------
+
+SOLUTION_SOURCE = [
+    "def weekly(prices):\n    ### BEGIN SOLUTION\n    return prices.reshape(-1, 5)\n    ### END SOLUTION\n",
+    "_ = check_shape(call(weekly, np.arange(10.0)), (2, 5))\n"
+    "### BEGIN HIDDEN TESTS\n"
+    "hidden_rng = np.random.default_rng(101)\n"
+    "check_array(call(weekly, prices_of_fifteen_days), expected_three_weeks, quiet=True)\n"
+    "### END HIDDEN TESTS\n",
+]
+
+
+def _highlighted_page(code: str) -> str:
+    """A page as the book renders a code cell: Pygments splits the code into spans."""
+    from pygments import highlight
+    from pygments.formatters import HtmlFormatter
+    from pygments.lexers import PythonLexer
+
+    return f"<html><body><article>{highlight(code, PythonLexer(), HtmlFormatter())}</article></body></html>"
+
+
+def test_secret_lines_are_the_hidden_lines_only():
+    """Lines that the visible part shows too, short lines and marker lines (found by the markers) are left out."""
+    secrets = secret_lines(SOLUTION_SOURCE)
+    assert secrets == {"check_array(call(weekly, prices_of_fifteen_days), expected_three_weeks, quiet=True)"}
+
+
+def test_the_scan_finds_a_published_hidden_test():
+    secrets = frozenset(secret_lines(SOLUTION_SOURCE))
+    page = _highlighted_page("".join(SOLUTION_SOURCE))
+    found = leaks("solutions/ch01/ch01.html", page, secrets)
+    assert any("'BEGIN HIDDEN TESTS'" in item for item in found)
+    assert any("'hidden_rng'" in item for item in found)
+    assert any(item.startswith("a line of a hidden test") for item in found)
+
+
+def test_the_scan_finds_a_hidden_test_without_its_markers():
+    """Stripping the markers is not enough: the hidden lines themselves are found, in a page and a notebook."""
+    secrets = frozenset(secret_lines(SOLUTION_SOURCE))
+    stripped = "check_array(call(weekly, prices_of_fifteen_days), expected_three_weeks, quiet=True)\n"
+    found = leaks("solutions/ch01/ch01.html", _highlighted_page(stripped), secrets)
+    assert found and all(item.startswith("a line of a hidden test") for item in found)
+    notebook = json.dumps({"cells": [{"cell_type": "code", "source": [stripped], "outputs": []}]})
+    assert leaks("ch01.ipynb", notebook, secrets)
+
+
+def test_the_scan_passes_a_page_with_the_visible_tests_only():
+    secrets = frozenset(secret_lines(SOLUTION_SOURCE))
+    visible = SOLUTION_SOURCE[0] + "_ = check_shape(call(weekly, np.arange(10.0)), (2, 5))\n"
+    assert leaks("solutions/ch01/ch01.html", _highlighted_page(visible), secrets) == []
+
+
+def test_documenting_pages_may_name_the_markers_but_not_show_a_real_hidden_test():
+    secrets = frozenset(secret_lines(SOLUTION_SOURCE))
+    example = "### BEGIN HIDDEN TESTS\ncheck_array(call(f, x), y)\n### END HIDDEN TESTS\n"
+    assert leaks("book/instructors.html", _highlighted_page(example), secrets, markers_allowed=True) == []
+    assert leaks("book/instructors.html", _highlighted_page(example), secrets)  # not allowed elsewhere
+    real = _highlighted_page("".join(SOLUTION_SOURCE))
+    assert leaks("book/instructors.html", real, secrets, markers_allowed=True)
+    assert page_of("_sources/book/instructors.md") == page_of("book/instructors.html") == "book/instructors"
