@@ -214,13 +214,15 @@ def test_a_copy_of_the_solution_ranks_first_against_the_solution(course):
 
 def test_answers_are_found_by_position_when_metadata_is_stripped(course):
     folder = course / "submitted" / "bob" / ASSIGNMENT
-    nbformat.write(student_notebook(BOB, strip_metadata=True, extra_cell="print('trying things')"),
-                   folder / f"{ASSIGNMENT}.ipynb")
+    nb = student_notebook(BOB, strip_metadata=True, extra_cell="print('trying things')")
+    check = next(cell for cell in nb.cells if cell.source.startswith("assert np.allclose(standardise"))
+    check.source += "\nprint(standardise([1, 2, 3]))"       # a check cell the student added a line to
+    nbformat.write(nb, folder / f"{ASSIGNMENT}.ipynb")
     _, submissions, pairs, _ = similarity_report(ASSIGNMENT, course / "submitted", course / "solutions")
     bob = {s.student: s for s in submissions}["bob"]
     assert bob.found_by == "position"
     assert "print('trying things')" in bob.code
-    assert "np.allclose" not in bob.code                    # the check cells are not answers
+    assert "np.allclose" not in bob.code                    # the check cells are not answers, touched or not
     assert "import numpy" not in bob.code                   # nor is the set-up cell
     assert ranked(pairs)[0] == ("alice", "bob")
 
