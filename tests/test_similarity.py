@@ -335,3 +335,17 @@ def test_code_many_students_share_is_common_knowledge_not_evidence(course):
     assert ranked(pairs)[0] == ("alice", "bob") and pairs[0].score == 1.0
     assert not any("fay" in pair for pair in ranked(pairs))
     assert "Code shared by more than 3 students is ignored" in page
+
+
+def test_a_huge_answer_is_cut_not_choked_on(course):
+    from dlmath.grading.similarity import MAX_CODE_CHARS
+
+    huge = dict(DAVE)
+    huge["ex1_answer"] = DAVE["ex1_answer"] + "\n    table = [" + ", ".join(str(i) for i in range(60_000)) + "]"
+    folder = course / "submitted" / "dave" / ASSIGNMENT
+    nbformat.write(student_notebook(huge), folder / f"{ASSIGNMENT}.ipynb")
+    _, submissions, pairs, _ = similarity_report(ASSIGNMENT, course / "submitted", course / "solutions")
+    dave = {s.student: s for s in submissions}["dave"]
+    assert len(dave.code) <= MAX_CODE_CHARS
+    assert f"cut at {MAX_CODE_CHARS} characters" in dave.found_by
+    assert ranked(pairs)[0] == ("alice", "bob")

@@ -210,7 +210,7 @@ def read_answers(submitted: Path, assignment: str, notebooks: dict) -> list[Subm
             for name, instructor in notebooks.items():
                 nb = read_submission(folder.path, assignment, name)
                 answers, method = answer_code(nb, instructor)
-                texts.extend(normalise_code(answer) for answer in answers)
+                texts.extend(normalise_code(answer[:MAX_CODE_CHARS]) for answer in answers)
                 methods.add(method)
         except Refused as refused:
             submission.problem = f"{refused.status}: {refused}"
