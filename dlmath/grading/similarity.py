@@ -11,8 +11,8 @@ answer cells, normalises it, and ranks
   published, or have leaked).
 
 It is a list of places to look, **never a mark**: short exercises have few
-right answers, and two students who both wrote ``np.transpose(batch, (0, 3, 1,
-2))`` did not copy each other. The pages show the shared passages side by side
+right answers, and two students who both wrote ``return max(scores) -
+min(scores)`` did not copy each other. The pages show the shared passages side by side
 for the instructor to judge.
 
 How the code is compared:
