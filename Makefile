@@ -10,7 +10,7 @@ EDITION ?= full
 WORKERS ?= 2
 NBVAL_OPTS := --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-.PHONY: help setup book pdf test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab browser npm clean
+.PHONY: help setup book pdf test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab release browser npm clean
 
 help:
 	@echo "make book         build the book into _build/html (EDITION=student leaves out the solutions)"
@@ -21,7 +21,8 @@ help:
 	@echo "make exercises    regenerate the student notebooks in exercises/ from solutions/"
 	@echo "make serve        serve the built book on http://localhost:8000"
 	@echo "make bench        run the benchmarks and write bench/results.md"
-	@echo "make test-colab   run the notebooks in a second environment with Colab's versions"
+	@echo "make test-colab   run the course on Python 3.13 with Colab's versions (../shared/colab/pip-freeze.txt)"
+	@echo "make release VERSION=x.y.z   test, set the version, point every set-up cell at tag vx.y.z, commit, tag"
 
 # --- set-up: a virtual environment with the pinned requirements and dlmath ---
 $(STAMP): requirements.txt pyproject.toml tools/ipython_kernel_config.py
@@ -92,8 +93,14 @@ test: test-fast test-notebooks test-browser
 bench: setup
 	$(PY) bench/run.py
 
+# Colab's Python 3.13 and package versions, read from Colab's own list in ../shared/colab/.
 test-colab: setup
 	bash tools/colab_env.sh
+
+# RELEASE_FLAGS=--skip-tests only to try the tool out (tests/test_release.py does, in a throwaway clone).
+release: setup
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	$(PY) tools/release.py $(VERSION) $(RELEASE_FLAGS)
 
 clean:
 	rm -rf _build .pytest_cache

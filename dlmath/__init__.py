@@ -17,6 +17,6 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 # from run to run, which the stored-output tests rely on.
 _os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 __all__ = ["__version__"]
