@@ -166,6 +166,8 @@ def test_canvas_missing_as_zero_and_a_new_assignment(class_csv, canvas_roster):
     assert export.header[-1] == "Lab 1"
     assert export.rows[4] == ["Park, Dana", "1004", "S-4", "dpark", "Period 3", "0"]
     assert any("Canvas will create a new assignment" in note for note in export.notes)
+    export = build_export("canvas", read_class_csv(class_csv), "ch01_tensors", roster)
+    assert "filling the existing Canvas assignment 'ch01_tensors (4757)'" in export.notes
 
 
 def test_canvas_points_possible_that_differ_are_reported(class_csv, canvas_roster):

@@ -297,7 +297,8 @@ def match_students(marks: list[Mark], roster: Roster, only_column: str | None = 
 
 
 def canvas_assignment_column(name: str, roster: Roster | None):
-    """The Canvas column for the assignment: the roster's ``name (id)`` column if it has one, else ``name``."""
+    """The Canvas column for the assignment and its points possible: the roster's ``name (id)`` column
+    if it has one (``None`` for the points when the roster has no such column), else ``name``."""
     if roster is None:
         return name, None
     pattern = re.compile(re.escape(name) + r"(\s*\(\d+\))?")
@@ -305,7 +306,7 @@ def canvas_assignment_column(name: str, roster: Roster | None):
     if len(found) > 1:
         raise ExportError(f"the roster has several columns for {name!r} ({', '.join(found)}): "
                           "give the one to fill with --assignment")
-    return (found[0], roster.points_possible.get(found[0])) if found else (name, None)
+    return (found[0], roster.points_possible.get(found[0], "")) if found else (name, None)
 
 
 def build_export(lms: str, marks: list[Mark], assignment: str, roster: Roster | None = None,
@@ -334,11 +335,11 @@ def build_export(lms: str, marks: list[Mark], assignment: str, roster: Roster | 
         title, possible = canvas_assignment_column(assignment, roster)
         export.header = [*CANVAS_COLUMNS, title]
         export.rows.append([POINTS_POSSIBLE, "", "", "", "", points_text(maximum)])
-        if roster is not None and title != assignment:
+        if possible is not None:
             export.notes.append(f"filling the existing Canvas assignment {title!r}")
         elif roster is not None:
             export.notes.append(f"the roster has no column {assignment!r}: Canvas will create a new assignment")
-        if possible is not None and possible != "(read only)":
+        if possible and possible != "(read only)":
             try:
                 differs = abs(float(possible) - maximum) > 1e-9
             except ValueError:
