@@ -68,7 +68,7 @@ def test_timings_are_not_compared_and_the_prose_quotes_none():
     for cell in cells:
         if cell.cell_type == "code" and "best_time(" in cell.source and cell is not timing_table[0]:
             assert not [o for o in cell.outputs if o.output_type == "stream"], "a timing cell prints"
-    start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## 7."))
+    start = next(i for i, c in enumerate(cells) if c.cell_type == "markdown" and c.source.startswith("## 8."))
     prose = "\n".join(c.source for c in cells[start:] if c.cell_type == "markdown")
     machine_numbers = re.findall(r"\d[\d.,]*\s*(?:GFLOP|FLOP/s|ms\b|µs|seconds?\b|times faster|×)", prose)
     assert not machine_numbers, f"machine-specific numbers in the prose: {machine_numbers}"
@@ -190,3 +190,74 @@ def test_every_visible_test_fails_kindly_on_the_untouched_stubs():
         else:
             exec(compile(python(cell.source), "<cell>", "exec"), namespace)
     assert tests >= 6
+
+
+# --------------------------------------------------------------------------- the chapter's new claims
+
+def chapter_outputs(cell_id):
+    cell = next(c for c in nbformat.read(CHAPTER, as_version=4).cells if c.get("id") == cell_id)
+    return "".join(o.get("text", "") for o in cell.outputs)
+
+
+def test_diagonalisation_is_stated_with_its_condition_and_fails_for_the_shear():
+    prose = "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+    assert "diagonalisable" in prose and "defective" in prose
+    shear = np.array([[1.0, 0.8], [0.0, 1.0]])
+    values, vectors = np.linalg.eig(shear)
+    assert np.linalg.matrix_rank(vectors) == 1                  # one eigen-direction only
+    rebuilt = vectors @ np.diag(values) @ np.linalg.inv(vectors)
+    assert not np.allclose(rebuilt, shear)
+    assert "A = V Lambda V^-1 fails" in chapter_outputs("ch02-059b")
+
+
+def test_the_svd_factors_shown_are_reflections_and_the_text_says_so():
+    A = np.array([[1.5, 0.8], [0.3, 1.0]])
+    U, _, Vt = np.linalg.svd(A)
+    assert np.isclose(np.linalg.det(U), -1) and np.isclose(np.linalg.det(Vt), -1)
+    assert "det U = -1.0000, det V = -1.0000: both reflections" in chapter_outputs("ch02-061")
+    source = next(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.get("id") == "ch02-062")
+    assert "(rotate)" not in source and "orthogonal" in source
+
+
+def test_least_squares_numbers_in_the_chapter():
+    """The fit the chapter prints is the least-squares fit of its data (normal equations = lstsq = sklearn)."""
+    from sklearn.linear_model import LinearRegression
+
+    out = chapter_outputs("ch02-lsq-01")
+    w = [float(v) for v in re.search(r"lstsq: \[([-\d. ]+)\]", out).group(1).split()]
+    rng = np.random.default_rng(7)
+    x = rng.uniform(0, 10, size=30)
+    y = 1.5 + 0.8 * x + rng.normal(size=30)
+    X = np.stack([np.ones(30), x], axis=1)
+    np.testing.assert_allclose(np.linalg.solve(X.T @ X, X.T @ y), np.linalg.lstsq(X, y, rcond=None)[0])
+    fit = LinearRegression().fit(x[:, None], y)
+    np.testing.assert_allclose([fit.intercept_, fit.coef_[0]], np.linalg.lstsq(X, y, rcond=None)[0])
+    assert len(w) == 2 and 0.5 < w[1] < 1.1                      # slope near the 0.8 the data were made with
+
+
+def test_normal_equations_square_the_condition_number():
+    t = np.linspace(0, 1, 30)
+    X = np.vander(t, 8, increasing=True)
+    np.testing.assert_allclose(np.linalg.cond(X.T @ X), np.linalg.cond(X) ** 2, rtol=1e-3)
+    assert "lstsq recovers w more than 1000 times more accurately" in chapter_outputs("ch02-cond-01")
+
+
+def test_rank_is_defined_and_distinguished_from_ndim():
+    prose = "\n".join(c.source for c in nbformat.read(CHAPTER, as_version=4).cells if c.cell_type == "markdown")
+    assert "**rank** of a matrix is the number of its linearly independent columns" in prose
+    assert "Rank is not the number of axes" in prose
+    assert "ndim of M: 2   rank of M: 2" in chapter_outputs("ch02-rank-03")
+
+
+def test_variance_explained_matches_sklearn_on_the_digits():
+    from sklearn.decomposition import PCA
+
+    from dlmath.data import load_digits_split
+
+    X_train = load_digits_split()[0].astype(np.float64)
+    ratios = PCA().fit(X_train).explained_variance_ratio_
+    cumulative = np.cumsum(ratios)
+    out = chapter_outputs("ch02-pca-var")
+    for share in (0.5, 0.8, 0.95):
+        needed = int(np.argmax(cumulative >= share)) + 1
+        assert f"{share:.0%} of the variance needs {needed} components" in out
