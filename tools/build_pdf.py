@@ -34,6 +34,7 @@ import functools
 import html
 import http.server
 import json
+import queue
 import re
 import sys
 import tempfile
@@ -54,8 +55,10 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync"]
 OUTPUT = build_book.BUILD / "pdf" / "dlmath.pdf"
-#: A4 with margins; the bottom margin leaves room for the footer.
-PAGE = {"format": "A4", "margin": {"top": "14mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}}
+#: A4 with margins (the bottom one leaves room for the footer), the web page at 90 % of its size.
+PAGE = {"format": "A4", "margin": {"top": "14mm", "bottom": "18mm", "left": "14mm", "right": "14mm"}, "scale": 0.9}
+#: The width the printed text has, in CSS pixels: (210 mm - 28 mm) at 96 dpi, divided by the scale.
+PRINT_WIDTH_PX = round((210 - 28) / 25.4 * 96 / PAGE["scale"])
 #: Load and typeset budget of one page (milliseconds).
 PAGE_TIMEOUT_MS = 60000
 #: TeX that a reader should never see: display dollars, and the commands the book's maths uses.
@@ -187,6 +190,16 @@ async (rawTexPattern) => {
   await Promise.all(images.map((img) => img.complete ? null : new Promise((resolve) => {
     img.addEventListener("load", resolve); img.addEventListener("error", resolve); })));
   await document.fonts.ready;
+  // A display formula wider than the column would be cut off on paper: shrink it to fit.
+  let shrunk = 0;
+  for (const formula of document.querySelectorAll('mjx-container[display="true"]')) {
+    const column = formula.parentElement.clientWidth, width = formula.firstElementChild
+      ? formula.firstElementChild.getBoundingClientRect().width : 0;
+    if (column > 0 && width > column) {
+      formula.style.zoom = (0.98 * column / width).toFixed(3);
+      shrunk += 1;
+    }
+  }
   const article = document.querySelector("article.bd-article") || document.querySelector("article") || document.body;
   // Chromium writes a PDF destination for an element only when a link in the same page
   // points at it: an invisible link to every anchor lets links from other pages land there.
@@ -226,6 +239,7 @@ async (rawTexPattern) => {
     mathjax_errors: Array.from(document.querySelectorAll("mjx-merror")).map((el) => el.textContent.slice(0, 80)),
     broken_images: images.filter((img) => !img.naturalWidth).map((img) => (img.alt || img.src).slice(0, 80)),
     players: players.length,
+    shrunk_formulas: shrunk,
     players_without_frame: players.filter((p) => { const img = p.querySelector("img");
       return !img || !img.naturalWidth; }).length,
     raw_tex: rawTexFound,
@@ -266,6 +280,9 @@ class Printer:
     def print_page(self, entry: Entry, path: Path) -> dict:
         """Print one page of the book to ``path``; return what the page reported."""
         page = self.context.new_page()
+        # Laid out from the start as it will print: print media, the printed width.
+        page.set_viewport_size({"width": PRINT_WIDTH_PX, "height": 1000})
+        page.emulate_media(media="print")
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         try:
@@ -273,7 +290,6 @@ class Printer:
             if response is None or response.status != 200:
                 raise PdfBuildError(f"{entry.page}.html: HTTP status {response.status if response else None}")
             facts = page.evaluate(PREPARE_JS, RAW_TEX_PATTERN)
-            page.emulate_media(media="print")
             page.pdf(path=str(path), print_background=True, **PAGE)
         finally:
             page.close()
@@ -497,8 +513,51 @@ def add_outline(writer, entries: list[Entry], front_pages: int) -> None:
 
 # --- the whole book ----------------------------------------------------------------------
 
+def print_pages(entries: list[Entry], folder: Path, base: str, chromium: str, workers: int, log) -> dict:
+    """Print every entry to ``folder/NNN.pdf``, ``workers`` Chromiums at a time; return each page's facts
+    (by page) and the refused requests (under ``"refused"``)."""
+    todo = queue.Queue()
+    for number, entry in enumerate(entries, 1):
+        todo.put((number, entry))
+    facts_of, refused, errors = {}, [], []
+
+    def work():
+        try:
+            printer = Printer(base, chromium)
+        except Exception as error:  # noqa: BLE001 (reported below, in the main thread)
+            errors.append(error)
+            return
+        try:
+            while not errors:
+                try:
+                    number, entry = todo.get_nowait()
+                except queue.Empty:
+                    return
+                began = time.perf_counter()
+                facts = printer.print_page(entry, folder / f"{number:03d}.pdf")
+                facts_of[entry.page] = facts
+                log(f"  printed {entry.page}: {facts['maths']} maths, {facts['players']} explorers "
+                    f"({time.perf_counter() - began:.1f} s)")
+        except Exception as error:  # noqa: BLE001
+            errors.append(error)
+        finally:
+            refused.extend(printer.refused)
+            printer.close()
+
+    # Playwright's synchronous API belongs to the thread that started it: one browser per thread.
+    threads = [threading.Thread(target=work, name=f"pdf-printer-{k}") for k in range(max(1, workers))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    if errors:
+        raise errors[0]
+    facts_of["refused"] = refused
+    return facts_of
+
+
 def build_pdf(html_dir: Path, output: Path, *, chromium: str = CHROMIUM, pages: list[str] | None = None,
-              log=print) -> dict:
+              workers: int = 2, log=print) -> dict:
     """Print the site in ``html_dir`` into ``output``; return a summary (pages, timings, links)."""
     from pypdf import PdfReader, PdfWriter
 
@@ -526,22 +585,19 @@ def build_pdf(html_dir: Path, output: Path, *, chromium: str = CHROMIUM, pages: 
     warnings: list[str] = []
     with tempfile.TemporaryDirectory(prefix="dlmath-pdf-") as tmp, SiteServer(html_dir) as server:
         tmp = Path(tmp)
+        facts_of = print_pages(entries, tmp, server.base, chromium, workers, log)
         printer = Printer(server.base, chromium)
         try:
             readers = []
             for number, entry in enumerate(entries, 1):
-                path = tmp / f"{number:03d}.pdf"
-                began = time.perf_counter()
-                facts = printer.print_page(entry, path)
+                facts = facts_of[entry.page]
                 problems += page_problems(entry, facts)
                 warnings += page_warnings(entry, facts)
                 entry.title, entry.sections = facts["title"], [tuple(s) for s in facts["sections"]]
-                reader = PdfReader(path)
+                reader = PdfReader(tmp / f"{number:03d}.pdf")
                 entry.pages, entry.dests = len(reader.pages), named_destinations(reader)
                 readers.append(reader)
-                log(f"  printed {entry.page}: {entry.pages} pages, {facts['maths']} maths, "
-                    f"{facts['players']} explorers ({time.perf_counter() - began:.1f} s)")
-            problems += [f"request to outside the site refused: {url}" for url in printer.refused]
+            problems += [f"request to outside the site refused: {url}" for url in facts_of["refused"]]
             if problems:
                 raise PdfBuildError("the book cannot be printed as it is:\n  " + "\n  ".join(problems))
             first = 0
@@ -579,7 +635,7 @@ def build_pdf(html_dir: Path, output: Path, *, chromium: str = CHROMIUM, pages: 
                 writer.write(handle)
         finally:
             printer.close()
-    summary = {"pages": len(labels), "front_pages": front_pages, "book_pages": len(entries),
+    summary = {"base": server.base, "pages": len(labels), "front_pages": front_pages, "book_pages": len(entries),
                "links": links, "seconds": time.perf_counter() - start, "output": str(output),
                "titles": [entry.title for entry in entries], "warnings": warnings}
     return summary
@@ -594,6 +650,7 @@ def main(argv=None) -> int:
                         help=f"the PDF to write (default: {OUTPUT.relative_to(ROOT)}, "
                              f"{OUTPUT.with_name('dlmath-student.pdf').relative_to(ROOT)} for the student edition)")
     parser.add_argument("--chromium", default=CHROMIUM, help="the Chromium to print with (Debian's)")
+    parser.add_argument("--workers", type=int, default=2, help="pages printed at the same time (default 2)")
     parser.add_argument("--pages", nargs="+", metavar="PAGE",
                         help="print only these pages of the table of contents (e.g. notebooks/01_tensors)")
     args = parser.parse_args(argv)
@@ -601,7 +658,8 @@ def main(argv=None) -> int:
     args.output = args.output or (OUTPUT if args.edition == "full" else OUTPUT.with_name("dlmath-student.pdf"))
     print(f"Printing the book in {args.html} with {args.chromium} ...")
     try:
-        summary = build_pdf(args.html, args.output, chromium=args.chromium, pages=args.pages)
+        summary = build_pdf(args.html, args.output, chromium=args.chromium, pages=args.pages,
+                            workers=args.workers)
     except PdfBuildError as error:
         print(f"\nThe PDF was NOT built: {error}", file=sys.stderr)
         return 1

@@ -67,28 +67,34 @@ def _cell_sources(notebook: dict) -> list[str]:
     return ["".join(cell.get("source", [])) for cell in notebook.get("cells", [])]
 
 
-def secret_lines(sources: list[str]) -> set[str]:
-    """The lines of the hidden blocks in ``sources`` that appear nowhere else in them."""
-    hidden, visible = set(), set()
-    for source in sources:
-        for block in HIDDEN_BLOCK.findall(source):
-            hidden |= {_squash(line) for line in block.splitlines()}
-        outside = HIDDEN_BLOCK.sub("", source)
-        visible |= {_squash(line) for line in outside.splitlines()}
-    return {line for line in hidden - visible if len(line) >= MIN_SECRET_LINE and not MARKER_RE.search(line)}
+def public_lines(sources: list[str]) -> set[str]:
+    """The lines of ``sources`` outside hidden blocks."""
+    return {_squash(line) for source in sources for line in HIDDEN_BLOCK.sub("", source).splitlines()}
+
+
+def secret_lines(sources: list[str], public: set[str] = frozenset()) -> set[str]:
+    """The lines of the hidden blocks in ``sources`` that appear nowhere else: not outside the
+    blocks, not in ``public`` (the chapters' code shares lines such as ``rng = np.random.default_rng(0)``)."""
+    hidden = {_squash(line) for source in sources for block in HIDDEN_BLOCK.findall(source)
+              for line in block.splitlines()}
+    hidden -= public_lines(sources) | set(public)
+    return {line for line in hidden if len(line) >= MIN_SECRET_LINE and not MARKER_RE.search(line)}
 
 
 @lru_cache(maxsize=1)
 def course_secrets() -> frozenset[str]:
-    """Every line of the course's hidden tests, from the repository's notebooks that hold them."""
-    secrets = set()
+    """Every line of the course's hidden tests, from the repository's notebooks that hold them
+    (the student notebooks in ``exercises/`` are what is checked, so they are not a source)."""
+    with_hidden, public = [], set()
     for path in _tracked_notebooks():
-        if not path.exists() or "exercises" in path.relative_to(ROOT).parts[:1]:
+        if not path.exists() or path.relative_to(ROOT).parts[0] == "exercises":
             continue
-        text = path.read_text(encoding="utf-8")
-        if "BEGIN HIDDEN TESTS" in text:
-            secrets |= secret_lines(_cell_sources(json.loads(text)))
-    return frozenset(secrets)
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+        sources = _cell_sources(notebook)
+        public |= public_lines(sources + _output_texts(notebook))
+        if any(HIDDEN_BLOCK.search(source) for source in sources):
+            with_hidden += sources
+    return frozenset(secret_lines(with_hidden, public))
 
 
 # --- the scan -------------------------------------------------------------------------------
@@ -102,23 +108,27 @@ def page_of(relative: str) -> str | None:
     return match.group(1) if match else None
 
 
+def _output_texts(notebook: dict) -> list[str]:
+    texts = []
+    for cell in notebook.get("cells", []):
+        for output in cell.get("outputs", []):
+            texts.append("".join(output.get("text", "")))
+            for value in output.get("data", {}).values():
+                texts.append("".join(value) if isinstance(value, list) else str(value))
+    return texts
+
+
 def readable_text(name: str, raw: str) -> str:
-    """What a reader sees of a file: the text of a page, the cells and outputs of a notebook."""
+    """What a reader sees of a file, line by line: the text of a page, the cells and outputs of a notebook."""
     if name.endswith(".html"):
-        return _squash(BeautifulSoup(raw, "html.parser").get_text())
+        return BeautifulSoup(raw, "html.parser").get_text()
     if name.endswith(".ipynb"):
         try:
             notebook = json.loads(raw)
         except ValueError:
-            return _squash(raw)
-        parts = _cell_sources(notebook)
-        for cell in notebook.get("cells", []):
-            for output in cell.get("outputs", []):
-                parts.append("".join(output.get("text", "")))
-                for value in output.get("data", {}).values():
-                    parts.append("".join(value) if isinstance(value, list) else str(value))
-        return _squash("\n".join(parts))
-    return _squash(raw)
+            return raw
+        return "\n".join(_cell_sources(notebook) + _output_texts(notebook))
+    return raw
 
 
 def leaks(name: str, raw: str, secrets=frozenset(), *, markers_allowed: bool = False) -> list[str]:
@@ -126,10 +136,11 @@ def leaks(name: str, raw: str, secrets=frozenset(), *, markers_allowed: bool = F
     found = []
     text = readable_text(name, raw)
     if not markers_allowed:
-        for where, haystack in (("as written", raw), ("as read", text)):
+        for where, haystack in (("as written", raw), ("as read", _squash(text))):
             for match in MARKER_RE.finditer(haystack):
                 found.append(f"{match.group(0)!r} ({where}): …{_squash(haystack[max(0, match.start() - 50):match.end() + 50])}…")
-    found += [f"a line of a hidden test: {line!r}" for line in sorted(secrets) if line in text]
+    lines = {_squash(line) for line in text.splitlines()}
+    found += [f"a line of a hidden test: {line!r}" for line in sorted(secrets) if line in lines]
     return found
 
 
