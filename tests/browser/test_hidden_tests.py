@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -44,6 +43,8 @@ DOCUMENTING_PAGES = {
 SKIPPED_FOLDERS = ("_static/vendored",)
 BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", ".ttf", ".eot", ".otf",
                    ".inv", ".pdf", ".zip", ".gz", ".doctree", ".pickle"}
+#: The trusted grader tests of an assignment (the hidden tests since the grading moved out of the notebooks).
+GRADER_TESTS = "grader_tests.py"
 #: Lines shorter than this are too common to identify a hidden test (``)``, ``quiet=True)``).
 MIN_SECRET_LINE = 30
 
@@ -54,13 +55,12 @@ def _squash(text: str) -> str:
 
 # --- what is secret -----------------------------------------------------------------------
 
-def _tracked_notebooks() -> list[Path]:
-    try:
-        listed = subprocess.run(["git", "ls-files", "*.ipynb"], cwd=ROOT, capture_output=True, text=True,
-                                check=True).stdout.split()
-        return [ROOT / name for name in listed]
-    except (OSError, subprocess.CalledProcessError):  # not a git checkout: every notebook but the build's
-        return [p for p in ROOT.rglob("*.ipynb") if not {"_build", ".venv", ".venv-colab"} & set(p.parts)]
+def _course_notebooks() -> list[Path]:
+    """The chapters, the instructor and student notebooks, and any notebook page of the book."""
+    found = set()
+    for folder in ("notebooks", "solutions", "exercises", "book"):
+        found |= {path for path in (ROOT / folder).glob("**/*.ipynb") if ".ipynb_checkpoints" not in path.parts}
+    return sorted(found)
 
 
 def _cell_sources(notebook: dict) -> list[str]:
@@ -81,20 +81,39 @@ def secret_lines(sources: list[str], public: set[str] = frozenset()) -> set[str]
     return {line for line in hidden if len(line) >= MIN_SECRET_LINE and not MARKER_RE.search(line)}
 
 
-@lru_cache(maxsize=1)
-def course_secrets() -> frozenset[str]:
-    """Every line of the course's hidden tests, from the repository's notebooks that hold them
-    (the student notebooks in ``exercises/`` are what is checked, so they are not a source)."""
-    with_hidden, public = [], set()
-    for path in _tracked_notebooks():
-        if not path.exists() or path.relative_to(ROOT).parts[0] == "exercises":
+def grader_test_files() -> list[Path]:
+    """The instructor-only trusted tests (``solutions/<assignment>/grader_tests.py``): hidden tests, whole."""
+    return sorted((ROOT / "solutions").glob(f"**/{GRADER_TESTS}"))
+
+
+@lru_cache(maxsize=None)
+def secrets_by_source() -> dict[str, frozenset[str]]:
+    """The lines of the course's hidden tests, by the file that holds them: the hidden blocks of
+    the repository's notebooks, and every line of the trusted grader tests. Lines that any chapter,
+    solution or exercise shows outside a hidden block are not secret (``rng = np.random.default_rng(0)``)."""
+    hidden_blocks, public = {}, set()
+    for path in _course_notebooks():
+        if not path.exists():
             continue
         notebook = json.loads(path.read_text(encoding="utf-8"))
         sources = _cell_sources(notebook)
-        public |= public_lines(sources + _output_texts(notebook))
+        # The student notebooks are what the scan checks: they are no source of public lines.
+        if path.relative_to(ROOT).parts[0] != "exercises":
+            public |= public_lines(sources + _output_texts(notebook))
         if any(HIDDEN_BLOCK.search(source) for source in sources):
-            with_hidden += sources
-    return frozenset(secret_lines(with_hidden, public))
+            hidden_blocks[str(path.relative_to(ROOT))] = sources
+    found = {name: frozenset(secret_lines(sources, public)) for name, sources in hidden_blocks.items()}
+    for path in grader_test_files():
+        text = path.read_text(encoding="utf-8")
+        # The whole file is hidden: read it as one hidden block.
+        found[str(path.relative_to(ROOT))] = frozenset(
+            secret_lines([f"### BEGIN HIDDEN TESTS\n{text}\n### END HIDDEN TESTS"], public))
+    return found
+
+
+def course_secrets() -> frozenset[str]:
+    """Every line of the course's hidden tests (see :func:`secrets_by_source`)."""
+    return frozenset().union(*secrets_by_source().values())
 
 
 # --- the scan -------------------------------------------------------------------------------
@@ -151,12 +170,14 @@ def scan_site(html_dir: Path, secrets) -> tuple[dict, int]:
         relative = path.relative_to(html_dir).as_posix()
         if not path.is_file() or path.suffix.lower() in BINARY_SUFFIXES or relative.startswith(SKIPPED_FOLDERS):
             continue
+        if path.name == GRADER_TESTS:
+            report[relative] = ["the trusted grader tests are published as a file of the site"]
         raw = path.read_text(encoding="utf-8", errors="replace")
         read += 1
-        found = leaks(relative, raw, secrets if path.suffix in (".html", ".ipynb", ".md", ".txt") else frozenset(),
+        found = leaks(relative, raw, secrets if path.suffix in (".html", ".ipynb", ".md", ".txt", ".py") else frozenset(),
                       markers_allowed=page_of(relative) in DOCUMENTING_PAGES)
         if found:
-            report[relative] = found
+            report.setdefault(relative, []).extend(found)
     return report, read
 
 
@@ -209,7 +230,21 @@ def test_the_student_notebooks_hold_no_hidden_tests():
         found = leaks(path.name, path.read_text(encoding="utf-8"), course_secrets())
         if found:
             report[str(path.relative_to(ROOT))] = found
+    released = sorted((ROOT / "exercises").glob(f"**/{GRADER_TESTS}"))
+    assert not released, f"the trusted grader tests are in the students' folder: {released}"
     assert not report, "hidden tests are in the student notebooks:\n" + _report(report)
+
+
+def test_there_are_hidden_tests_to_look_for():
+    """Every assignment has hidden tests (in its notebook's hidden blocks or its grader tests) for the
+    scan to look for: a scan that knows no hidden test could not fail."""
+    assignments = sorted({path.parent for path in (ROOT / "solutions").glob("*/*.ipynb")})
+    assert assignments, "solutions/ holds the assignments"
+    by_source = secrets_by_source()
+    for folder in assignments:
+        prefix = str(folder.relative_to(ROOT)) + "/"
+        lines = set().union(*(lines for name, lines in by_source.items() if name.startswith(prefix)))
+        assert lines, f"no hidden test found for {prefix} (hidden blocks or {GRADER_TESTS})"
 
 
 # --- the scan finds what it is for ----------------------------------------------------------
@@ -272,3 +307,15 @@ def test_documenting_pages_may_name_the_markers_but_not_show_a_real_hidden_test(
     real = _highlighted_page("".join(SOLUTION_SOURCE))
     assert leaks("book/instructors.html", real, secrets, markers_allowed=True)
     assert page_of("_sources/book/instructors.md") == page_of("book/instructors.html") == "book/instructors"
+
+
+def test_the_scan_finds_the_course_hidden_tests_in_a_site(tmp_path):
+    """A site that shows one real line of a hidden test, or offers the grader tests for download, is rejected."""
+    secret = sorted(course_secrets())[0]
+    (tmp_path / "leaky.html").write_text(_highlighted_page(f"x = 1\n{secret}\n"), encoding="utf-8")
+    (tmp_path / "clean.html").write_text(_highlighted_page("x = 1\n"), encoding="utf-8")
+    (tmp_path / "_downloads").mkdir()
+    (tmp_path / "_downloads" / GRADER_TESTS).write_text("def ex1_test(student, rng):\n    pass\n", encoding="utf-8")
+    report, read = scan_site(tmp_path, course_secrets())
+    assert read == 3
+    assert set(report) == {"leaky.html", f"_downloads/{GRADER_TESTS}"}
