@@ -15,7 +15,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="dlmath", description="Command line of the dlmath course.")
     commands = parser.add_subparsers(dest="command", required=True)
     grade = commands.add_parser("grade", help="grade a class's submissions of one assignment with nbgrader")
-    from . import grading
+    from .grading import cli as grading
     from .grading import export, similarity
 
     grading.add_arguments(grade)

@@ -12,11 +12,8 @@ The package is laid out along its trust boundary:
   :mod:`.rules` checks how answers are written, :mod:`.report` writes the CSV,
   :mod:`.grade` ties one submission and a class together, :mod:`.cli` is the
   command line. :mod:`.local` runs the same tests in-process, for authors.
+
+The package's own ``__init__`` imports nothing, so that the kernel side
+(:mod:`.harness`, :mod:`.wire`) loads quickly inside the sandbox; import the
+module you need (``from dlmath.grading import grade``).
 """
-
-from .cli import add_arguments, main
-from .grade import GradingError, Options, grade_class, grade_submission, load_assignment
-from .report import STATUSES, Result
-
-__all__ = ["add_arguments", "main", "GradingError", "Options", "grade_class", "grade_submission",
-           "load_assignment", "STATUSES", "Result"]

@@ -29,10 +29,10 @@ def _namespace() -> dict:
     return shell.user_ns if shell is not None else {}
 
 
-def _target(request: dict):
+def _target(request: dict, namespace=None):
     """The object a request is about: a name of the notebook, or a kept object and an attribute."""
     if "name" in request:
-        namespace = _namespace()
+        namespace = _namespace() if namespace is None else namespace
         name = request["name"]
         if name not in namespace:
             raise NameError(f"name '{name}' is not defined (run the cell that defines it)")
@@ -53,10 +53,13 @@ def _arguments(request: dict):
     return args, kwargs
 
 
-def handle_request(request: dict) -> dict:
-    """Do one request; return ``{"value": data}`` or ``{"value": {"t": "raised", ...}}``."""
+def handle_request(request: dict, namespace=None) -> dict:
+    """Do one request; return ``{"value": data}`` or ``{"value": {"t": "raised", ...}}``.
+
+    ``namespace`` is the notebook's (by default, the IPython kernel's user namespace).
+    """
     try:
-        target = _target(request)
+        target = _target(request, namespace)
         if request.get("op") == "call":
             args, kwargs = _arguments(request)
             result = target(*args, **kwargs)
