@@ -10,7 +10,7 @@ EDITION ?= full
 WORKERS ?= 2
 NBVAL_OPTS := --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 600 -p no:cacheprovider
 
-.PHONY: help setup book pdf test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab release browser npm clean
+.PHONY: help setup sandbox book pdf test test-fast test-notebooks test-browser execute exercises sync lab serve bench test-colab release browser npm clean
 
 help:
 	@echo "make book         build the book into _build/html (EDITION=student leaves out the solutions)"
@@ -76,7 +76,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "The browser tests need Debian's chromium: sudo apt-get install chromium"; exit 1; fi; }
 
-test-fast: setup
+# Debian's bubblewrap: the sandbox every graded submission runs in (dlmath grade).
+sandbox:
+	@command -v bwrap >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; \
+	  else echo "Grading needs Debian's bubblewrap: sudo apt-get install bubblewrap"; exit 1; fi; }
+
+test-fast: setup sandbox
 	$(PY) tools/sync_notebooks.py --check
 	$(PY) -m pytest -n $(WORKERS) --dist loadfile tests --ignore=tests/browser
 

@@ -29,6 +29,8 @@ import nbformat
 ROOT = Path(__file__).resolve().parent.parent
 SOURCE = "solutions"
 RELEASE = "exercises"
+# The trusted tests and the kept wrong answers stay with the instructor: never released.
+INSTRUCTOR_ONLY = ("grader_tests.py", "mutants.py", "*.py")
 
 
 def _load_sync():
@@ -57,7 +59,7 @@ def generate(name: str, root: Path = ROOT) -> dict[str, bytes]:
     with tempfile.TemporaryDirectory(prefix="dlmath-exercises-") as temporary:
         course = Path(temporary)
         shutil.copytree(root / SOURCE / name, course / SOURCE / name,
-                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+                        ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__", *INSTRUCTOR_ONLY))
         env = dict(os.environ)
         env["PATH"] = os.path.dirname(sys.executable) + os.pathsep + env.get("PATH", "")  # nbgrader runs `alembic`
         command = [
