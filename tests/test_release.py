@@ -136,6 +136,7 @@ def test_make_release_runs_the_tool(repo, tmp_path):
                            f"PY={sys.executable}", f"STAMP={stamp}"], cwd=repo, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert git(repo, "tag", "--list", f"v{version}").strip() == f"v{version}"
+    stamp.touch()  # newer than the released pyproject.toml: make must not re-run set-up into this venv
     usage = subprocess.run(["make", "release", f"PY={sys.executable}", f"STAMP={stamp}"], cwd=repo,
                            capture_output=True, text=True)
     assert usage.returncode != 0 and "usage: make release VERSION=x.y.z" in usage.stdout

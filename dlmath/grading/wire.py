@@ -132,7 +132,7 @@ def _float(x: float) -> dict:
 
 
 def _array_bytes(array: np.ndarray) -> dict:
-    array = np.ascontiguousarray(array)
+    array = np.array(array, order="C", copy=True)
     return {"dtype": array.dtype.name, "shape": list(array.shape),
             "data": base64.b64encode(array.tobytes()).decode("ascii")}
 
@@ -252,7 +252,7 @@ def _array(data: dict) -> np.ndarray:
     buffer = base64.b64decode(raw.encode("ascii"), validate=True)
     if len(buffer) != math.prod(shape) * dtype.itemsize:
         raise WireError("array bytes that do not match the shape and dtype")
-    return np.frombuffer(buffer, dtype=dtype).reshape(shape).copy()
+    return np.frombuffer(buffer, dtype=dtype).reshape(tuple(shape)).copy()
 
 
 def _read_float(data: dict) -> float:
