@@ -104,8 +104,10 @@ test-colab: setup
 	bash tools/colab_env.sh
 
 # RELEASE_FLAGS=--skip-tests only to try the tool out (tests/test_release.py does, in a throwaway clone).
-release: setup
+# (VERSION is checked before set-up, so a mistyped command installs nothing.)
+release:
 	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	@$(MAKE) --no-print-directory setup
 	$(PY) tools/release.py $(VERSION) $(RELEASE_FLAGS)
 
 clean:

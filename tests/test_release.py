@@ -136,10 +136,13 @@ def test_make_release_runs_the_tool(repo, tmp_path):
                            f"PY={sys.executable}", f"STAMP={stamp}"], cwd=repo, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
     assert git(repo, "tag", "--list", f"v{version}").strip() == f"v{version}"
+    # Set-up must not have run: it would pip-install this clone into the test's own environment.
+    assert "pip install" not in done.stdout
     stamp.touch()  # newer than the released pyproject.toml: make must not re-run set-up into this venv
     usage = subprocess.run(["make", "release", f"PY={sys.executable}", f"STAMP={stamp}"], cwd=repo,
                            capture_output=True, text=True)
     assert usage.returncode != 0 and "usage: make release VERSION=x.y.z" in usage.stdout
+    assert "pip install" not in usage.stdout  # VERSION is checked before set-up
 
 
 def assert_nothing_released(repo: Path, head: str, done) -> None:
