@@ -173,7 +173,7 @@ def encode(value, handles=None, depth: int = 0):
         return {"t": "ndarray", **_array_bytes(value)}
     if isinstance(value, np.generic) and type(value).__module__ in ("numpy", "ml_dtypes") and _wire_dtype(value.dtype):
         return {"t": "npscalar", **_array_bytes(np.asarray(value))}
-    if kind is np.dtype:
+    if isinstance(value, np.dtype) and kind.__module__.startswith("numpy"):
         return {"t": "dtype", "v": value.name}
     if isinstance(value, type) and issubclass(value, np.generic) and _wire_dtype(np.dtype(value)):
         return {"t": "nptype", "v": np.dtype(value).name}
