@@ -69,14 +69,8 @@ RAW_TEX_PATTERN = (r"\$\$|\\\(|\\\)|\\\[|\\\]|\\(?:frac|dfrac|sum|prod|int|sqrt|
 RAW_TEX = re.compile(RAW_TEX_PATTERN)
 
 
-def raw_tex(text: str, allowed=()) -> list[str]:
-    """The raw TeX in ``text`` (with some context), after removing the ``allowed`` literals.
-
-    ``allowed`` are strings the book shows on purpose, as code (``$$…$$`` in the
-    contributing guide): they are taken out before looking.
-    """
-    for literal in sorted(allowed, key=len, reverse=True):
-        text = text.replace(literal, " ")
+def raw_tex(text: str) -> list[str]:
+    """The raw TeX in ``text``, each with some context. Look in prose only: code may show TeX on purpose."""
     return [text[max(0, m.start() - 40):m.end() + 40].replace("\n", " ") for m in RAW_TEX.finditer(text)]
 
 
@@ -573,7 +567,8 @@ def build_pdf(html_dir: Path, output: Path, *, chromium: str = CHROMIUM, pages: 
         entries = [entry for entry in entries if entry.page in pages]
     missing = [entry.page for entry in entries if not (html_dir / f"{entry.page}.html").exists()]
     if missing:
-        raise PdfBuildError(f"pages of the table of contents are not in the built site: {missing}")
+        raise PdfBuildError(f"pages of the table of contents are not in the built site: {missing}; "
+                            "rebuild it (`make book`)")
     config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
     title = str(config.get("title", "The book"))
     author = str(config.get("author", ""))
