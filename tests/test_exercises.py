@@ -8,23 +8,33 @@ when the tests are collected. For each one:
 * the student notebook contains no solution, no hidden test and no output;
 * the nbgrader metadata is complete: unique ``grade_id``s, points on every
   test cell, every answer cell followed by its test cell;
-* graded by ``dlmath.grading`` (the code path of ``dlmath grade``), the
-  instructor's solution gets full marks and the untouched student notebook
-  zero, every test failing with a self-check message.
+* no hidden test code is in any notebook, and every graded test cell has a
+  trusted test in ``grader_tests.py`` and at least three kept wrong answers in
+  ``mutants.py``;
+* the visible tests pass the solution and fail the untouched stub kindly;
+* graded by the sandboxed grader (the code path of ``dlmath grade``), the
+  instructor's solution gets full marks, the untouched student notebook zero,
+  and every kept wrong answer less than full marks, with feedback that names
+  its mistake (how many were kept below full is printed at the end of the run).
 
 How many exercises and points a chapter has is the chapter's own concern.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import io
+import json
+import os
 import re
+import tempfile
 from pathlib import Path
 
 import nbformat
 import pytest
 
-from dlmath import grading
+from dlmath.grading import grade, local
 
 ROOT = Path(__file__).resolve().parent.parent
 _spec = importlib.util.spec_from_file_location("make_exercises", ROOT / "tools" / "make_exercises.py")
@@ -131,47 +141,126 @@ def test_graded_cells_are_complete(name):
                     f"{path.name}: answer cell {nbgrader(cell)['grade_id']} is not followed by a test cell"
 
 
+def trusted(name: str) -> Path:
+    return ROOT / "solutions" / name
+
+
 @pytest.mark.parametrize("name", ASSIGNMENTS)
-def test_solution_gets_full_marks_and_student_notebook_zero(name, tmp_path):
-    """Through the grader instructors use; also checks what nbgrader would misread in a test cell."""
-    submitted, kept = tmp_path / "submitted", tmp_path / "kept"
-    notebooks = source_notebooks(name)
-    for student, folder in (("solution", ROOT / "solutions" / name), ("untouched", ROOT / "exercises" / name)):
-        target = submitted / student / name
-        target.mkdir(parents=True)
-        for path in notebooks:
-            (target / path.name).write_bytes((folder / path.name).read_bytes())
-    options = grading.Options(timeout=300, setup_timeout=300, notebook_timeout=900, jobs=2)
-    results, questions = grading.grade_class(name, submitted, source=ROOT / "solutions", options=options,
-                                             keep=kept, progress=False)
+def test_no_hidden_test_code_in_any_notebook(name):
+    """Hidden tests live in the trusted grader_tests.py only: never in a notebook a student or the book sees."""
+    for folder in (ROOT / "solutions" / name, ROOT / "exercises" / name):
+        for path in folder.glob("*.ipynb"):
+            text = path.read_text(encoding="utf-8")
+            assert "HIDDEN TESTS" not in text and "hidden_rng" not in text, f"{path}: hidden test code"
+    released = {p.name for p in (ROOT / "exercises" / name).iterdir()}
+    assert not released & {"grader_tests.py", "mutants.py"}, f"exercises/{name} holds instructor-only files"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_question_has_a_trusted_test_and_three_kept_wrong_answers(name):
+    assignment = grade.load_assignment(name, ROOT / "solutions")  # raises when a question has no trusted test
+    mutants = local.load_mutants(trusted(name))
+    for question in assignment.questions:
+        answer = question.grade_id.replace("_test", "_answer")
+        kept = [m for m in mutants if m["answer"] == answer]
+        assert len(kept) >= 3, f"{name} {question.grade_id}: {len(kept)} kept wrong answers, fewer than 3"
+        for mutant in kept:
+            assert mutant["mistake"] and mutant["feedback"], f"{name} {answer}: a mutant without mistake or feedback"
+
+
+def visible_test_errors(nb) -> dict:
+    """Run the notebook's code in-process, test cells included; ``{test grade_id: exception name or ''}``."""
+    namespace: dict = {}
+    outcome = {}
+    with contextlib.redirect_stdout(io.StringIO()):
+        for cell in nb.cells:
+            if cell.cell_type != "code":
+                continue
+            try:
+                exec(compile(local.python_source(cell.source), "<cell>", "exec"), namespace)
+                error = ""
+            except Exception as exception:  # the stub's NotImplementedError, or a failed check
+                error = type(exception).__name__
+            if is_test(cell):
+                outcome[nbgrader(cell)["grade_id"]] = error
+    return outcome
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_visible_tests_pass_the_solution_and_fail_the_stub_kindly(name):
+    for path in source_notebooks(name):
+        solution = visible_test_errors(nbformat.read(path, as_version=4))
+        assert all(error == "" for error in solution.values()), solution
+        stub = visible_test_errors(nbformat.read(ROOT / "exercises" / name / path.name, as_version=4))
+        assert set(stub.values()) == {"CheckFailed"}, (
+            f"{name}: every visible test must fail on the untouched stub with a dlmath.checks message: {stub}")
+
+
+def class_of_mutants(name: str, submitted: Path) -> dict:
+    """Lay out the solution, the untouched notebook and the mutants as a class; ``{student: [mutants]}``.
+
+    Student ``mutants_k`` hands in the solution with the k-th kept wrong answer of every
+    exercise in place of the right one (the questions are graded independently).
+    """
+    mutants = local.load_mutants(trusted(name))
+    by_answer: dict[str, list] = {}
+    for mutant in mutants:
+        by_answer.setdefault(mutant["answer"], []).append(mutant)
+    rounds = max((len(v) for v in by_answer.values()), default=0)
+    students = {"solution": [], "untouched": []}
+    for path in source_notebooks(name):
+        solution = nbformat.read(path, as_version=4)
+        for student, nb in (("solution", solution),
+                            ("untouched", nbformat.read(ROOT / "exercises" / name / path.name, as_version=4))):
+            folder = submitted / student / name
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / path.name)
+        for k in range(rounds):
+            nb, chosen = solution, []
+            for answer, kept in by_answer.items():
+                if k < len(kept):
+                    nb = local.with_answer(nb, answer, kept[k]["source"])
+                    chosen.append(kept[k])
+            folder = submitted / f"mutants_{k}" / name
+            folder.mkdir(parents=True, exist_ok=True)
+            nbformat.write(nb, folder / path.name)
+            students[f"mutants_{k}"] = chosen
+    return students
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_the_grader_gives_the_solution_full_marks_and_every_kept_wrong_answer_less(name, tmp_path):
+    """Through the sandboxed grader instructors use: the solution, the untouched notebook and every mutant."""
+    submitted = tmp_path / "submitted"
+    students = class_of_mutants(name, submitted)
+    options = grade.Options(timeout=120, setup_timeout=300, notebook_timeout=900, workers=1)
+    results, assignment = grade.grade_class(name, submitted, source=ROOT / "solutions", options=options,
+                                            progress=False)
     by_student = {r.student: r for r in results}
-    maximum = sum(q.points for q in questions)
     solution, untouched = by_student["solution"], by_student["untouched"]
     assert (solution.status, solution.detail) == ("graded", ""), solution.detail
-    assert solution.total() == maximum, {c: s for c, s in solution.scores.items()}
-    assert untouched.status == "graded", untouched.detail
-    assert untouched.scores == {q.column: 0.0 for q in questions}
+    assert solution.total() == assignment.maximum, {c: m for c, m in solution.feedback.items() if m}
+    assert untouched.total() == 0, untouched.scores
+    assert all("not written yet" in m for m in untouched.feedback.values()), untouched.feedback
+    below, problems = 0, []
+    for student, chosen in students.items():
+        for mutant in chosen:
+            column = mutant["answer"].replace("_answer", "_test")
+            result = by_student[student]
+            message = result.feedback.get(column, "")
+            if result.scores[column] > 0:
+                problems.append(f"{mutant['answer']} ({mutant['mistake']}) got full marks")
+            elif mutant["feedback"].lower() not in message.lower():
+                problems.append(f"{mutant['answer']} ({mutant['mistake']}): feedback does not name the mistake "
+                                f"({mutant['feedback']!r}): {message[:200]!r}")
+            else:
+                below += 1
+    record_mutants(name, below, sum(len(c) for c in students.values()))
+    assert not problems, "\n".join(problems)
 
-    for path in notebooks:
-        graded = nbformat.read(kept / "solution" / name / path.name, as_version=4)
-        for cell in graded.cells:
-            if not is_test(cell):
-                continue
-            grade_id = nbgrader(cell)["grade_id"]
-            kinds = {o.output_type for o in cell.outputs}
-            assert "execute_result" not in kinds, (
-                f"{grade_id} displays a value (its last line is an expression): nbgrader reads a displayed "
-                "number as a partial score. End that line with `;` or assign the result.")
-            assert not any(o.output_type == "stream" and o.name == "stderr" for o in cell.outputs), (
-                f"{grade_id} writes to stderr (a warning?): nbgrader scores such a cell zero.")
-        assert sum(is_test(c) for c in graded.cells) == sum(q.notebook == path.stem for q in questions)
-        student = nbformat.read(kept / "untouched" / name / path.name, as_version=4)
-        for cell in student.cells:
-            if is_test(cell):
-                errors = [o for o in cell.outputs if o.output_type == "error"]
-                assert errors, f"{nbgrader(cell)['grade_id']} passes in the untouched student notebook"
-                assert errors[0].ename == "CheckFailed", (
-                    f"{nbgrader(cell)['grade_id']} fails with {errors[0].ename} in the untouched notebook: "
-                    "the visible test should report it with a dlmath.checks message (e.g. through `call`)")
-                message = re.sub(r"\x1b\[[0-9;]*m", "", "\n".join(errors[0].traceback))
-                assert "Traceback" not in message
+
+def record_mutants(name: str, below: int, kept: int) -> None:
+    """Leave the count for the summary ``make test`` prints (tests/conftest.py)."""
+    folder = Path(os.environ.get("DLMATH_MUTANT_REPORT", tempfile.gettempdir())) / "dlmath-mutants"
+    folder.mkdir(exist_ok=True)
+    (folder / f"{name}.json").write_text(json.dumps({"assignment": name, "below": below, "kept": kept}))
