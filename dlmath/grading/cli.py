@@ -35,27 +35,54 @@ def add_arguments(parser) -> None:
                         help=f"seconds for a whole submission (default: {DEFAULT_NOTEBOOK_TIMEOUT})")
     parser.add_argument("--memory", type=int, default=DEFAULT_MEMORY_MB, metavar="MB",
                         help=f"memory of a whole submission in MB (default: {DEFAULT_MEMORY_MB})")
-    parser.add_argument("--workers", "--jobs", dest="workers", type=int, default=1,
-                        help="submissions graded at the same time (default: 1)")
+    parser.add_argument("--workers", "--jobs", dest="workers", type=int, default=None,
+                        help="submissions graded at the same time on this machine (default: the number of cores, "
+                             "as far as memory allows --memory each)")
+    parser.add_argument("--feedback", metavar="DIR",
+                        help="write each student's feedback page and graded notebook to DIR/<student>/ASSIGNMENT/")
+    parser.add_argument("--course", metavar="FILE",
+                        help="course file with deadlines, late policy and extensions (default: course.yml here, if any)")
+    parser.add_argument("--only", nargs="+", metavar="STUDENT",
+                        help="regrade only these students and keep every other row of the existing --out CSV")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the rows the --out CSV already has and grade only the students it lacks")
+    parser.add_argument("--scheduler", metavar="ADDRESS",
+                        help="a Dask distributed scheduler (tcp://host:8786): grade on its workers, one submission a task")
     parser.add_argument("--sandbox", choices=("on", "off"), default="on",
                         help="on (default): every submission in a bubblewrap sandbox, or stop if none can be built; "
                              "off: no isolation at all, said on every row")
 
 
+def default_workers(memory_mb: int) -> int:
+    """As many submissions at once as there are cores, and no more than the memory holds."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    try:
+        memory = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2**20
+    except (ValueError, OSError):
+        return max(1, cores)
+    return max(1, min(cores, memory // max(1, memory_mb)))
+
+
 def main(args) -> int:
     """Run ``dlmath grade``; return 0 when every student folder got a row."""
+    course_file = args.course
+    if course_file is None and os.path.exists("course.yml"):
+        course_file = "course.yml"
     options = Options(timeout=args.timeout, setup_timeout=args.setup_timeout,
                       notebook_timeout=args.notebook_timeout, memory_mb=args.memory,
-                      workers=max(1, args.workers), sandbox=args.sandbox)
+                      workers=max(1, args.workers or default_workers(args.memory)), sandbox=args.sandbox)
     try:
         # the trusted tests' own printing (a check that passed) is not for the instructor's terminal
         with contextlib.redirect_stdout(io.StringIO()):
             results, assignment = grade_class(args.assignment, args.submitted, source=args.source, options=options,
-                                              out=args.out, extra_tests=args.tests)
+                                              out=args.out, extra_tests=args.tests, only=args.only,
+                                              resume=args.resume, course_file=course_file,
+                                              feedback_dir=args.feedback, scheduler=args.scheduler)
     except GradingError as error:
         print(f"dlmath grade: {error}", file=sys.stderr)
         return 2
-    report.write_csv(args.out, assignment.columns, assignment.maximum, results)
-    print(f"Wrote {args.out}: {len(results)} students ({report.summary(results)}).")
-    entries = [e for e in os.listdir(args.submitted) if not e.startswith(".")]
-    return 0 if len(results) >= len([e for e in entries if os.path.isdir(os.path.join(args.submitted, e))]) else 1
+    print(f"Wrote {args.out}: {len(results)} students graded now ({report.summary(results, assignment.maximum)}).")
+    not_normal = [r for r in results if r.status not in ("graded", "bad-name")]
+    for result in not_normal:
+        print(f"  {result.student}: {result.status}: {result.detail}")
+    return 0

@@ -15,6 +15,7 @@ For one student (:func:`grade_submission`):
 
 from __future__ import annotations
 
+import functools
 import os
 import tempfile
 import threading
@@ -156,6 +157,8 @@ def _run_notebook(nb, instructor, assignment: Assignment, options: Options, resu
                 executed = {"event": "executed", "cells": [], "crashed": True}
             if executed.get("event") != "executed":
                 executed = {"event": "executed", "cells": [], "crashed": True}
+            if isinstance(executed.get("notebook"), str) and executed["notebook"]:
+                result.notebooks[instructor.name] = executed["notebook"]
             cells = [c for c in executed.get("cells", []) if isinstance(c, dict)]
             slow = [c for c in cells if c.get("status") == "timeout"]
             if slow:
@@ -194,43 +197,78 @@ def _run_notebook(nb, instructor, assignment: Assignment, options: Options, resu
 
 
 def grade_class(assignment_name: str, submitted, *, source="solutions", options: Options | None = None,
-                out=None, extra_tests=(), progress: bool = True, only=None):
-    """Grade every student folder of ``submitted``; return ``(results, assignment)``.
+                out=None, extra_tests=(), progress: bool = True, only=None, resume: bool = False,
+                course_file=None, feedback_dir=None, scheduler=None):
+    """Grade the student folders of ``submitted``; return ``(results, assignment)``.
 
-    The CSV ``out`` (if given) is rewritten after every student. Nothing in
-    ``submitted`` or ``source`` is written.
+    ``only``: grade just these students (by folder or display name) and keep every
+    other row of an existing CSV ``out``; ``resume``: keep the rows ``out`` already
+    has and grade the others (after an interruption). The CSV is rewritten after
+    every student. ``course_file``: apply its late policy (adds the columns
+    submitted, penalty, final, late). ``feedback_dir``: write each student's
+    feedback there. ``scheduler``: the address of a Dask distributed scheduler,
+    whose workers each grade submissions (each in its own sandbox, on the worker).
+    Nothing in ``submitted`` or ``source`` is written.
     """
     options = options or Options()
     submitted = Path(submitted)
     if not submitted.is_dir():
         raise GradingError(f"no submissions folder {submitted}")
-    if options.sandbox == "on":
-        try:
-            sandbox.check_available()
-        except sandbox.SandboxUnavailable as error:
-            raise GradingError(f"cannot build the grading sandbox: {error}. Nothing was graded. "
-                               "(`--sandbox off` grades without it, on a machine you can afford to lose; "
-                               "every row then says so.)") from None
+    if options.sandbox == "on" and scheduler is None:
+        _require_sandbox()
     assignment = load_assignment(assignment_name, source, extra_tests)
+    course = None
+    if course_file is not None:
+        from . import late
+
+        try:
+            course = late.read_course(course_file)
+            course.assignment(assignment_name)
+        except (late.CourseFileError, KeyError, ValueError) as error:
+            raise GradingError(f"{course_file}: {error}") from None
     folders = submissions.list_student_folders(submitted)
     if not folders:
         raise GradingError(f"{submitted} has no student folders (expected <student>/{assignment_name}/<notebook>.ipynb)")
+    kept_rows: dict[str, list[str]] = {}
+    if out is not None and (only or resume):
+        kept_rows = report.read_rows(out, assignment.columns, late=course is not None)
+    if only:
+        wanted = set(only)
+        unknown = wanted - {f.name for f in folders} - {f.display for f in folders}
+        if unknown:
+            raise GradingError(f"no student folder {', '.join(sorted(unknown))} in {submitted}")
+        folders = [f for f in folders if f.name in wanted or f.display in wanted]
+    elif resume:
+        folders = [f for f in folders if report.safe_cell(f.display) not in kept_rows]
+    for folder in folders:
+        kept_rows.pop(report.safe_cell(folder.display), None)
     results: list[Result] = []
     lock = threading.Lock()
     bar = _progress_bar(len(folders), progress)
 
     def finish(result: Result) -> None:
         with lock:
+            if course is not None:
+                _apply_late(course, assignment, submitted, result)
+            if feedback_dir is not None:
+                from . import feedback
+
+                feedback.write(feedback_dir, result, assignment)
+            result.notebooks = {}
             results.append(result)
             if out is not None:
-                report.write_csv(out, assignment.columns, assignment.maximum, results)
+                report.write_csv(out, assignment.columns, assignment.maximum, results, late=course is not None,
+                                 kept_rows=list(kept_rows.values()))
             if bar is not None:
                 failed = [r.student for r in results if r.status not in ("graded", "bad-name")]
-                bar.set_postfix_str(f"not graded normally: {', '.join(failed[-3:])}" if failed else "", refresh=False)
+                bar.set_postfix_str(f"{len(failed)} not graded normally: {', '.join(failed[-3:])}" if failed else "",
+                                    refresh=False)
                 bar.update(1)
 
     try:
-        if options.workers <= 1:
+        if scheduler is not None:
+            _grade_on_cluster(scheduler, folders, assignment_name, source, extra_tests, options, finish)
+        elif options.workers <= 1:
             for folder in folders:
                 finish(grade_submission(folder, assignment, options))
         else:
@@ -242,6 +280,59 @@ def grade_class(assignment_name: str, submitted, *, source="solutions", options:
         if bar is not None:
             bar.close()
     return sorted(results, key=lambda r: r.student), assignment
+
+
+def _require_sandbox() -> None:
+    try:
+        sandbox.check_available()
+    except sandbox.SandboxUnavailable as error:
+        raise GradingError(f"cannot build the grading sandbox: {error}. Nothing was graded. "
+                           "(`--sandbox off` grades without it, on a machine you can afford to lose; "
+                           "every row then says so.)") from None
+
+
+def _apply_late(course, assignment: Assignment, submitted: Path, result: Result) -> None:
+    from . import late
+
+    folder = next((f for f in submissions.list_student_folders(submitted) if f.display == result.student), None)
+    if folder is None or result.status in ("refused", "malformed"):
+        result.late = {"submitted": "", "penalty": "0", "final": report.number(result.total()), "late": "not graded"}
+        return
+    try:
+        late_result = late.late_result(course, assignment.name, folder.name, folder.path / assignment.name,
+                                       raw=result.total(), maximum=assignment.maximum)
+        result.late = late_result.row()
+    except (late.TimestampError, ValueError, OSError) as error:
+        result.late = {"submitted": "", "penalty": "0", "final": report.number(result.total()),
+                       "late": f"submission time unreadable ({error}): no penalty"}
+
+
+@functools.lru_cache(maxsize=8)
+def _cached_assignment(name: str, source: str, extra_tests: tuple) -> Assignment:
+    return load_assignment(name, source, extra_tests)
+
+
+def grade_task(path: str, name: str, display: str, bad_name: bool, assignment_name: str, source: str,
+               extra_tests: tuple, options: Options) -> Result:
+    """One submission, graded on a Dask worker (the worker reads the same course and submissions folders)."""
+    if options.sandbox == "on":
+        _require_sandbox()
+    assignment = _cached_assignment(assignment_name, source, extra_tests)
+    folder = submissions.StudentFolder(Path(path), name, display, bad_name)
+    return grade_submission(folder, assignment, options)
+
+
+def _grade_on_cluster(address, folders, assignment_name, source, extra_tests, options, finish) -> None:
+    """Each submission one task of a Dask distributed cluster; results come back as they finish."""
+    from distributed import Client, as_completed as completed
+
+    with Client(address) as client:
+        futures = [client.submit(grade_task, str(f.path), f.name, f.display, f.bad_name, assignment_name,
+                                 str(Path(source).resolve()), tuple(str(t) for t in extra_tests), options,
+                                 key=f"dlmath-grade-{index}", pure=False, retries=1)
+                   for index, f in enumerate(folders)]
+        for future in completed(futures):
+            finish(future.result())
 
 
 def _progress_bar(total: int, show: bool):

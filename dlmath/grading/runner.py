@@ -30,6 +30,7 @@ from . import wire
 HARNESS_CELL = '__import__("dlmath.grading.harness", fromlist=["answer"]).answer({request!r}, {response!r})'
 KERNEL_NAME = "dlmath-grading"
 MAX_RESPONSE = wire.MAX_FRAME // 2
+MAX_NOTEBOOK = 20 * 2**20   # characters of the executed notebook sent back for the student's feedback
 
 
 def _protocol_stream():
@@ -107,8 +108,10 @@ def main(argv=None) -> int:
                     client.execute_cell(warm, -1, store_history=False)
                 except CellTimeoutError:
                     client.km.interrupt_kernel()
+            executed = nbformat.writes(nb)
             wire.write_frame(protocol, {"event": "executed", "cells": cells, "crashed": crashed,
-                                        "seconds": round(time.monotonic() - started, 3)})
+                                        "seconds": round(time.monotonic() - started, 3),
+                                        "notebook": executed if len(executed) <= MAX_NOTEBOOK else ""})
             if not crashed:
                 _serve(client, job, requests, protocol, CellTimeoutError, DeadKernelError)
     except DeadKernelError:
