@@ -1,0 +1,262 @@
+"""Trusted tests for chapter 4's exercises (instructor-only: never given to students).
+
+One function per graded test cell, named as its grade_id, taking ``(student, rng)``.
+Hidden inputs are drawn from ``rng`` at grade time; the expected values come from the
+references written here (SciPy and scikit-learn are used on this side only). A question
+scores its points when its function returns. The notebook's rule "use NumPy, not SciPy or
+scikit-learn" is enforced on every answer cell.
+"""
+
+import ast
+
+import numpy as np
+from scipy import special, stats
+from sklearn.metrics import log_loss
+
+from dlmath.checks import CheckFailed, call, check_array, check_raises, check_scalar, check_shape, check_true
+from dlmath.grading.rules import forbid
+
+# "Use NumPy; the tests compare with SciPy or scikit-learn, which you should not call in your answers."
+LIBRARIES = ["scipy", "sklearn", "stats", "special", "log_loss", "statistics"]
+LIBRARIES_WHY = "use NumPy: the tests compare your answer with SciPy and scikit-learn"
+
+
+def _numpy_only(student, answer_id):
+    forbid(student, answer_id, LIBRARIES, LIBRARIES_WHY)
+
+
+def _close(a, b, rtol=1e-6, atol=1e-9):
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+def _forbid_methods(student, answer_id, methods, why):
+    """Fail when the answer cell calls ``something.<method>(...)`` for a forbidden method (x.var(), x.mean())."""
+    try:
+        tree = ast.parse(student.source(answer_id))
+    except SyntaxError:
+        return  # forbid() has already said the cell is not valid Python
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+            raise CheckFailed(f"{answer_id}: calls .{node.func.attr}() (line {node.lineno}), which this exercise "
+                              f"rules out: {why}.")
+
+
+# --- exercise 1: sample mean and variance -------------------------------------------------------------
+
+def ex1_test(student, rng):
+    why = "compute the mean and the variance from sums (np.sum or x.sum()), not with np.mean, np.var or np.std"
+    _numpy_only(student, "ex1_answer")
+    forbid(student, "ex1_answer", ["np.mean", "np.var", "np.std", "np.average", "np.nanmean", "np.nanvar",
+                                   "np.nanstd", "np.cov"], why)
+    _forbid_methods(student, "ex1_answer", {"mean", "var", "std"}, why)
+    sample_mean_and_variance = student.function("sample_mean_and_variance")
+    samples = [np.array([2.0, 4, 4, 4, 5, 5, 7, 9]), np.array([1.5, -0.5])]
+    samples += [rng.normal(rng.uniform(-5, 5), rng.uniform(0.5, 3), size=n) for n in (3, 17, 1000)]
+    for x in samples:
+        name = f"sample_mean_and_variance(x of {x.size} values)"
+        result = call(sample_mean_and_variance, x, name=name)
+        check_shape(result, (2,), name=name, hint="return the pair: `return mean, variance`.", quiet=True)
+        mean, variance = result
+        n = x.size
+        expected_mean = sum(float(v) for v in x) / n
+        expected_variance = sum((float(v) - expected_mean) ** 2 for v in x) / (n - 1)
+        check_scalar(mean, expected_mean, name=f"{name}: the mean", quiet=True,
+                     hint="the mean is the sum of the values divided by n.")
+        if _close(variance, expected_variance * (n - 1) / n):
+            check_true(False, "this variance is divided by n; the unbiased sample variance divides by n - 1.",
+                       name=f"{name}: the variance", hint="divide the sum of squared deviations by n - 1.")
+        check_scalar(variance, expected_variance, name=f"{name}: the variance", quiet=True,
+                     hint="the sum of the squared deviations from the mean, divided by n - 1.")
+
+
+# --- exercise 2: the Gaussian log-density --------------------------------------------------------------
+
+def ex2_test(student, rng):
+    _numpy_only(student, "ex2_answer")
+    gaussian_log_pdf = student.function("gaussian_log_pdf")
+    hint = "log p(x) = -(x - mu)^2 / (2 sigma^2) - log(2 pi sigma^2) / 2: check the sign of each term and the 2 sigma^2."
+    x = np.array([-1.0, 0.0, 0.5, 2.0])
+    check_array(call(gaussian_log_pdf, x, 0.5, 1.5), stats.norm.logpdf(x, loc=0.5, scale=1.5),
+                name="gaussian_log_pdf(x, 0.5, 1.5)", hint=hint, quiet=True)
+    check_scalar(call(gaussian_log_pdf, 40.0, 0.0, 1.0), stats.norm.logpdf(40.0), name="gaussian_log_pdf(40, 0, 1)",
+                 hint="don't take the log of np.exp(...): write the log-density directly.", quiet=True)
+    mu, sigma = rng.uniform(-1, 1), rng.uniform(0.005, 0.05)
+    grid = rng.uniform(-3, 3, size=(3, 4))
+    check_array(call(gaussian_log_pdf, grid, mu, sigma), stats.norm.logpdf(grid, loc=mu, scale=sigma),
+                name="gaussian_log_pdf on a 3 × 4 array with a small sigma (far from the mean in sigmas)",
+                hint="don't take the log of np.exp(...): far from the mean the density underflows to 0. " + hint,
+                quiet=True)
+    mu, sigma = rng.uniform(-1, 1), rng.uniform(1.5, 3.0)
+    fine = np.linspace(-30, 30, 60_001)
+    values = call(gaussian_log_pdf, fine, mu, sigma)
+    check_array(values, stats.norm.logpdf(fine, loc=mu, scale=sigma), name="gaussian_log_pdf on a fine grid",
+                hint=hint, quiet=True)
+    check_scalar(np.trapezoid(np.exp(np.asarray(values, dtype=float)), fine), 1.0, rtol=1e-6,
+                 name="the area under exp(log pdf)", hint="the normalising term is -log(2 pi sigma^2) / 2.", quiet=True)
+
+
+# --- exercise 3: Bayes' rule for a spam word ----------------------------------------------------------
+
+def _posterior_from_odds(likelihood_spam, likelihood_ham, prior):
+    # the odds form of Bayes' rule: posterior odds = prior odds × likelihood ratio
+    with np.errstate(divide="ignore"):
+        odds = np.asarray(prior / (1 - prior) * likelihood_spam / likelihood_ham, dtype=float)
+    return np.where(np.isinf(odds), 1.0, odds / (1 + odds))
+
+
+def ex3_test(student, rng):
+    _numpy_only(student, "ex3_answer")
+    spam_posterior = student.function("spam_posterior")
+    hint = ("the denominator is P(word) = P(word|spam) P(spam) + P(word|ham) (1 - P(spam)), and the prior P(spam) "
+            "multiplies the likelihood in the numerator.")
+    check_scalar(call(spam_posterior, 0.2, 0.02, 0.4), 0.08 / 0.092, name="spam_posterior(0.2, 0.02, 0.4)",
+                 hint=hint, quiet=True)
+    check_scalar(call(spam_posterior, 0.05, 0.05, 0.3), 0.3, name="spam_posterior(0.05, 0.05, 0.3)", quiet=True,
+                 hint="a word equally common in spam and ham should leave the prior unchanged; " + hint)
+    likelihood_spam, likelihood_ham, prior = rng.uniform(0.01, 0.99, size=(3, 20))
+    check_array(call(spam_posterior, likelihood_spam, likelihood_ham, prior),
+                _posterior_from_odds(likelihood_spam, likelihood_ham, prior), name="spam_posterior on arrays",
+                hint=hint, quiet=True)
+    a, b = rng.uniform(0.05, 0.9, size=2)
+    check_scalar(call(spam_posterior, a, b, 0.0), 0.0, name="spam_posterior with prior 0", hint=hint, quiet=True)
+    check_scalar(call(spam_posterior, a, b, 1.0), 1.0, name="spam_posterior with prior 1", hint=hint, quiet=True)
+
+
+# --- exercise 4: a numerically stable softmax ----------------------------------------------------------
+
+def ex4_test(student, rng):
+    _numpy_only(student, "ex4_answer")
+    stable_softmax = student.function("stable_softmax")
+    hint = "subtract each row's maximum (axis=1, keepdims=True), exponentiate, then divide by each row's sum."
+    Z = np.array([[1.0, 2.0, 3.0], [1000.0, 1000.0, 1001.0], [-5.0, 0.0, 5.0]])
+    check_array(call(stable_softmax, Z), special.softmax(Z, axis=1), name="stable_softmax(the example)", hint=hint,
+                quiet=True)
+    Z = rng.normal(0.0, 300.0, size=(50, 7))
+    expected = special.softmax(Z, axis=1)
+    probabilities = check_array(call(stable_softmax, Z), expected, name="stable_softmax on large logits (50 × 7)",
+                                hint=hint, quiet=True)
+    check_array(probabilities.sum(axis=1), np.ones(50), name="the row sums of stable_softmax",
+                hint="each row (one example) must sum to 1: sum over axis=1.", quiet=True)
+    check_array(call(stable_softmax, Z - 2000.0), expected, name="stable_softmax(Z - 2000)", hint=hint, quiet=True)
+    small = rng.normal(size=(4, 3))
+    check_array(call(stable_softmax, small), special.softmax(small, axis=1), name="stable_softmax of small logits",
+                hint="one softmax per row: the maximum and the sum are taken along axis=1.", quiet=True)
+    check_array(call(stable_softmax, np.array([[0.5, -0.5]])), special.softmax([[0.5, -0.5]], axis=1),
+                name="stable_softmax of a single row", hint=hint, quiet=True)
+
+
+# --- exercise 5: cross-entropy ------------------------------------------------------------------------
+
+def ex5_test(student, rng):
+    _numpy_only(student, "ex5_answer")
+    cross_entropy_loss = student.function("cross_entropy_loss")
+    hint = "take the probability of the TRUE class in each row, then -mean(log) over the n examples."
+    labels = np.array([0, 2, 1, 2])
+    probabilities = np.array([[0.7, 0.2, 0.1], [0.1, 0.3, 0.6], [0.25, 0.5, 0.25], [0.3, 0.3, 0.4]])
+    check_scalar(call(cross_entropy_loss, labels, probabilities), log_loss(labels, probabilities, labels=[0, 1, 2]),
+                 name="cross_entropy_loss(the 4 examples)", hint=hint, quiet=True)
+    n = int(rng.integers(100, 300))
+    probabilities = rng.dirichlet(np.ones(10), size=n)
+    labels = rng.integers(0, 10, size=n)
+    expected = -sum(np.log(probabilities[i, labels[i]]) for i in range(n)) / n
+    got = call(cross_entropy_loss, labels, probabilities)
+    if _close(got, expected * n):
+        check_true(False, "this is the sum over the examples; the loss is their mean.",
+                   name=f"cross_entropy_loss on {n} examples", hint="divide by n (or use the mean).")
+    check_scalar(got, expected, name=f"cross_entropy_loss on {n} examples", hint=hint, quiet=True)
+    check_scalar(call(cross_entropy_loss, labels, np.full((n, 10), 0.1)), np.log(10),
+                 name="cross_entropy_loss of uniform predictions (log K)", hint=hint, quiet=True)
+
+
+# --- exercise 6: KL divergence ------------------------------------------------------------------------
+
+def ex6_test(student, rng):
+    _numpy_only(student, "ex6_answer")
+    kl_divergence = student.function("kl_divergence")
+    hint = "sum p * log(p / q) with the natural log; the order matters: KL(p || q) is not KL(q || p)."
+    p, q = np.array([0.7, 0.2, 0.1]), np.array([0.5, 0.3, 0.2])
+    check_scalar(call(kl_divergence, p, q), stats.entropy(p, q), name="kl_divergence(p, q)", hint=hint, quiet=True)
+    check_scalar(call(kl_divergence, p, p), 0.0, atol=1e-12, name="kl_divergence(p, p)", hint=hint, quiet=True)
+    zero_hint = "leave out the outcomes where p is 0 (0 · log 0 would give NaN)."
+    p_with_zero = np.array([0.5, 0.5, 0.0])
+    check_scalar(call(kl_divergence, p_with_zero, q), stats.entropy(p_with_zero, q),
+                 name="kl_divergence with p_k = 0", hint=zero_hint, quiet=True)
+    for _ in range(10):
+        p, q = rng.dirichlet(np.ones(6), size=2)
+        p[rng.integers(0, 6)] = 0.0
+        p /= p.sum()
+        expected = sum(pk * np.log(pk / qk) for pk, qk in zip(p, q) if pk > 0)
+        value = check_scalar(call(kl_divergence, p, q), expected, name="kl_divergence of random pairs with a zero in p",
+                             hint=hint + " " + zero_hint, quiet=True)
+        check_true(value >= 0, "KL divergence must never be negative.", name="kl_divergence", hint=hint)
+
+
+# --- exercise 7: initialisation scales ----------------------------------------------------------------
+
+def ex7_test(student, rng):
+    _numpy_only(student, "ex7_answer")
+    init_std = student.function("init_std")
+    cases = [(256, 128), (3, 1000)] + [tuple(int(v) for v in rng.integers(1, 2000, size=2)) for _ in range(3)]
+    for fan_in, fan_out in cases:
+        for kind, variance, hint in (
+                ("he", 2 / fan_in, "He: the variance is 2 / fan_in; return its square root."),
+                ("glorot", 2 / (fan_in + fan_out),
+                 "Glorot uses both widths: 2 / (fan_in + fan_out), then the square root.")):
+            name = f'init_std({fan_in}, {fan_out}, "{kind}")'
+            got = call(init_std, fan_in, fan_out, kind, name=name)
+            if _close(got, variance) and not _close(variance, np.sqrt(variance)):
+                check_true(False, "this is the variance; the question asks for the standard deviation.",
+                           name=name, hint="take the square root of the variance.")
+            check_scalar(got, np.sqrt(variance), name=name, hint=hint, quiet=True)
+    for kind in ("lecun", "xavier", "relu"):
+        check_raises(init_std, (10, 10, kind), ValueError, name=f'init_std(10, 10, "{kind}")', quiet=True,
+                     hint="an unknown kind must raise a ValueError (raise ValueError(...)), not fall back to a default.")
+
+
+# --- exercise 8: a bootstrap interval -----------------------------------------------------------------
+
+def _reference_interval(correct, num_resamples, confidence, seed):
+    generator = np.random.default_rng(seed)
+    n = len(correct)
+    accuracies = np.array([correct[generator.integers(0, n, size=n)].mean() for _ in range(num_resamples)])
+    tail = 100 * (1 - confidence) / 2
+    return np.percentile(accuracies, [tail, 100 - tail])
+
+
+def _check_interval(bootstrap_interval, correct, confidence, seed, atol):
+    name = f"bootstrap_interval at confidence {confidence}"
+    result = call(bootstrap_interval, correct, 2000, confidence, seed, name=name)
+    check_shape(result, (2,), name=name, hint="return the pair: `return lower, upper`.", quiet=True)
+    lower, upper = float(result[0]), float(result[1])
+    accuracy = float(np.mean(correct))
+    check_true(lower <= accuracy <= upper, "the interval does not contain the accuracy of `correct`.", name=name,
+               hint="take percentiles of the resampled accuracies, not of `correct` itself.")
+    check_array([lower, upper], _reference_interval(correct, 4000, confidence, seed + 100), atol=atol, rtol=0,
+                name=name, quiet=True,
+                hint="resample WITH replacement, n indices per resample; use the percentiles 100(1-c)/2 and "
+                     "100(1+c)/2 of the confidence c you are given.")
+    return lower, upper
+
+
+def ex8_test(student, rng):
+    _numpy_only(student, "ex8_answer")
+    forbid(student, "ex8_answer", ["scipy.stats.bootstrap", "stats.bootstrap"],
+           "write the resampling yourself with rng.integers")
+    bootstrap_interval = student.function("bootstrap_interval")
+    correct = np.concatenate([np.ones(87), np.zeros(13)])
+    _check_interval(bootstrap_interval, correct, 0.95, 0, atol=0.02)
+    p = rng.uniform(0.5, 0.9)
+    many = (rng.random(2_000) < p).astype(float)
+    seed = int(rng.integers(0, 1000))
+    wide = _check_interval(bootstrap_interval, many, 0.95, seed, atol=0.005)
+    narrow = _check_interval(bootstrap_interval, many, 0.5, seed, atol=0.005)
+    check_true(narrow[1] - narrow[0] < wide[1] - wide[0], "a 50% interval should be narrower than a 95% interval.",
+               name="bootstrap_interval", hint="use the confidence you are given for the percentiles.")
+    check_array(call(bootstrap_interval, many, 2000, 0.95, seed), wide, name="the same seed twice (reproducible)",
+                hint="make the generator with np.random.default_rng(seed) inside the function.", quiet=True)
+    check_array(call(bootstrap_interval, np.ones(30)), [1.0, 1.0], name="bootstrap_interval of a perfect score",
+                quiet=True)
