@@ -23,14 +23,13 @@ and the explorer's networks are small enough that the precision costs nothing.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
-from .activations import relu, relu_derivative, sigmoid, sigmoid_derivative, tanh, tanh_derivative
 
 __all__ = [
-    "INITIALISATIONS", "init_std", "init_weights", "adam_step", "learning_rate_at", "SCHEDULES",
+    "INITIALISATIONS", "ACTIVATION_NAMES", "init_std", "init_weights", "adam_step", "learning_rate_at", "SCHEDULES",
     "minibatch_gradient_spread", "predicted_minibatch_spread", "dropout_forward", "dropout_backward",
     "batch_norm_forward", "batch_norm_backward", "layer_norm_forward", "layer_norm_backward",
     "k_fold_indices", "NORMALISATIONS", "DeepNetwork", "RunConfig", "RunResult", "train_run", "explorer_data",
@@ -40,11 +39,8 @@ __all__ = [
 #: the two fixed standard deviations show what happens when nothing does.
 INITIALISATIONS = ("glorot", "he", "small (σ = 0.01)", "large (σ = 1)")
 
-_ACTIVATIONS = {
-    "relu": (relu, relu_derivative),
-    "tanh": (tanh, tanh_derivative),
-    "sigmoid": (sigmoid, sigmoid_derivative),
-}
+#: The activations of the explorer's network.
+ACTIVATION_NAMES = ("relu", "tanh", "sigmoid")
 
 
 # --- initialisation -----------------------------------------------------------------------------
@@ -282,7 +278,7 @@ def _activation_and_derivative_from_output(name):
         return np.tanh, (lambda H: 1.0 - H * H)
     if name == "sigmoid":
         return expit, (lambda H: H * (1.0 - H))
-    raise ValueError(f"unknown activation {name!r}; choose one of {sorted(_ACTIVATIONS)}")
+    raise ValueError(f"unknown activation {name!r}; choose one of {ACTIVATION_NAMES}")
 
 
 class DeepNetwork:
@@ -482,10 +478,10 @@ def _train_run(config, data):
     order_rng = np.random.default_rng(config.seed + 2)
     order, position = order_rng.permutation(n), 0
     steps, train_losses, val_losses = [], [], []
-    norms = [net.loss_and_gradients(X_train, y_train, training=False)[1]]
     loss_sum, norm_sum, count = 0.0, 0.0, 0
     diverged = False
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"):         # a diverging run is expected here: it is reported, not warned about
+        norms = [net.loss_and_gradients(X_train, y_train, training=False)[1]]
         for t in range(1, config.steps + 1):
             if position + batch_size > n:                # a new pass over the data, freshly shuffled
                 order, position = order_rng.permutation(n), 0
