@@ -508,3 +508,31 @@ def test_weight_decay_bad_input_gets_a_clear_message(digits):
         MLP([64, 8, 10]).fit(X_train[:50], y_train[:50], epochs=1, weight_decay=-1.0)
     with pytest.raises(ValueError, match="weight_decay"):
         MLP([64, 8, 10]).fit(X_train[:50], y_train[:50], epochs=1, optimizer=Adam(0.001), weight_decay=0.1)
+
+
+# --- Chapter 5b's claim about from_logits, measured on Keras itself --------------------------------
+
+def test_keras_loss_on_probabilities_is_clipped_and_loses_the_gradient():
+    import keras
+    import tensorflow as tf
+
+    y = np.array([0, 0])
+    logits = np.array([[0.0, 30.0, 0.0], [0.0, 5.0, 0.0]], dtype=np.float32)
+    exact = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits).numpy()
+    from_probabilities = keras.losses.SparseCategoricalCrossentropy(reduction=None)
+    from_logits = keras.losses.SparseCategoricalCrossentropy(from_logits=True, reduction=None)
+    ceiling = -np.log(keras.config.epsilon())
+    assert round(ceiling, 2) == 16.12
+    np.testing.assert_allclose(from_logits(y, logits).numpy(), exact, rtol=1e-6)
+    np.testing.assert_allclose(from_probabilities(y, tf.nn.softmax(logits).numpy()).numpy(), [ceiling, exact[1]],
+                               rtol=1e-5)
+    variable = tf.Variable(logits)
+    with tf.GradientTape() as tape:
+        loss = from_probabilities(y, tf.nn.softmax(variable))
+    gradient = tape.gradient(loss, variable).numpy()
+    assert np.all(gradient[0] == 0) and np.abs(gradient[1]).max() > 0.5
+    # Behind a Keras softmax layer in a compiled model, Keras 3 uses the logits: the exact loss.
+    model = keras.Sequential([keras.Input(shape=(3,)),
+                              keras.layers.Dense(3, activation="softmax", use_bias=False, kernel_initializer="identity")])
+    model.compile(loss=keras.losses.SparseCategoricalCrossentropy())
+    np.testing.assert_allclose(model.evaluate(logits, y, batch_size=2, verbose=0), exact.mean(), rtol=1e-5)
