@@ -632,7 +632,9 @@ def build_pdf(html_dir: Path, output: Path, *, chromium: str = CHROMIUM, pages: 
             printer.close()
     summary = {"base": server.base, "pages": len(labels), "front_pages": front_pages, "book_pages": len(entries),
                "links": links, "seconds": time.perf_counter() - start, "output": str(output),
-               "titles": [entry.title for entry in entries], "warnings": warnings}
+               "titles": [entry.title for entry in entries], "warnings": warnings,
+               "entries": [{"page": entry.page, "title": entry.title, "first": front_pages + entry.first,
+                            "pages": entry.pages} for entry in entries]}
     return summary
 
 

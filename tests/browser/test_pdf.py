@@ -177,6 +177,41 @@ def test_links_between_pages_stay_inside_the_pdf(printed):
                 f"page {number} links to the server that printed the book: {uri}"
 
 
+def _images_drawn(reader, first: int, count: int) -> int:
+    """How many distinct pictures pages ``first`` to ``first + count - 1`` draw (in forms too)."""
+    seen, images = set(), 0
+
+    def walk(resources):
+        nonlocal images
+        if resources is None:
+            return
+        for ref in (resources.get_object().get("/XObject") or {}).values():
+            if ref.idnum in seen:
+                continue
+            seen.add(ref.idnum)
+            xobject = ref.get_object()
+            if xobject.get("/Subtype") == "/Image":
+                images += 1
+            elif xobject.get("/Subtype") == "/Form":
+                walk(xobject.get("/Resources"))
+
+    for page in reader.pages[first:first + count]:
+        walk(page.get("/Resources"))
+    return images
+
+
+def test_every_figure_of_a_chapter_is_printed(printed, site):
+    """Each chapter's pages in the PDF draw at least as many pictures as its web page shows."""
+    entries = {entry["page"]: entry for entry in printed["summary"]["entries"]}
+    for page in CHAPTERS:
+        soup = BeautifulSoup((site / f"{page}.html").read_text(encoding="utf-8"), "html.parser")
+        shown = {img["src"] for img in soup.select("article img[src]") if not img.find_parent("details", class_="hide")}
+        entry = entries[page]
+        drawn = _images_drawn(printed["reader"], entry["first"], entry["pages"])
+        assert drawn >= len(shown), f"{page}: {len(shown)} pictures on the web page, {drawn} in its PDF pages"
+        assert _normalise(printed["texts"][entry["first"]]).startswith(_normalise(entry["title"]))
+
+
 def test_explorers_print_their_default_frame(printed, site):
     """Each explorer of the built chapters prints its picture and the caption of its first setting."""
     text = _normalise(" ".join(printed["texts"]))
