@@ -66,9 +66,16 @@ def test_the_assignment_is_big_enough():
     graded = [c.metadata["nbgrader"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
     assert len(graded) >= 6
     assert sum(g["points"] for g in graded) >= 20
-    hidden = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
-              and "### BEGIN HIDDEN TESTS" in c.source]
-    assert len(hidden) >= 2
+    trusted = SOLUTION.parent / "grader_tests.py"
+    if trusted.exists():  # trusted grading: one instructor-only function per graded test cell
+        import ast
+
+        functions = {n.name for n in ast.parse(trusted.read_text()).body if isinstance(n, ast.FunctionDef)}
+        assert {g["grade_id"] for g in graded} <= functions
+    else:
+        hidden = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")
+                  and "### BEGIN HIDDEN TESTS" in c.source]
+        assert len(hidden) >= 2
     assert set(ANSWERS) == set(TESTS)
 
 
