@@ -1,0 +1,269 @@
+"""Trusted tests for chapter 2's exercises (instructor-only: never given to students).
+
+One function per graded test cell, named as its grade_id, taking ``(student, rng)``.
+Inputs are drawn from ``rng`` at grade time; expected values come from the references
+written here. A question scores its points when its function returns.
+"""
+
+import ast
+
+import numpy as np
+
+from dlmath.checks import CheckFailed, call, check_array, check_scalar, check_shape, check_true
+from dlmath.grading.rules import forbid, forbid_loops
+
+
+def _same(a, b, rtol=1e-6, atol=1e-9):
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.allclose(a, b, rtol=rtol, atol=atol))
+
+
+def _raised(function, *args):
+    """The exception function(*args) raised, or None (with what it returned)."""
+    try:
+        return None, function(*args)
+    except Exception as error:  # the student's exception is what we look at
+        return error, None
+
+
+# --- exercise 1: matrix product with loops ----------------------------------------------------------
+
+def _matmul_by_definition(A, B):
+    m, p = A.shape
+    C = np.zeros((m, B.shape[1]))
+    for i in range(m):
+        for j in range(B.shape[1]):
+            C[i, j] = sum(A[i, l] * B[l, j] for l in range(p))
+    return C
+
+
+def ex1_test(student, rng):
+    why = "write the sum over l of A[i, l] * B[l, j] yourself, with loops"
+    forbid(student, "ex1_answer", ["np.matmul", "np.dot", "np.einsum", "np.tensordot", "np.inner", "np.vdot",
+                                   "np.outer", "np.linalg.multi_dot", "tf.matmul", "tf.linalg.matmul", "tf.tensordot",
+                                   "tf.einsum", "__matmul__"], why)
+    tree = ast.parse(student.source("ex1_answer"))
+    if any(isinstance(node, (ast.MatMult,)) for node in ast.walk(tree)):
+        raise CheckFailed(f"ex1_answer: uses the @ operator, which this exercise rules out: {why}.")
+    if not any(isinstance(node, (ast.For, ast.While)) for node in ast.walk(tree)):
+        raise CheckFailed(f"ex1_answer: has no loop, but this exercise asks for the product computed with Python "
+                          f"loops from its definition: {why}.")
+    matmul_loops = student.function("matmul_loops")
+    hint = "entry (i, j) is the sum over l of A[i, l] * B[l, j]; the result has shape (A.shape[0], B.shape[1])."
+    cases = [(np.array([[1.0, 2.0], [3.0, 4.0]]), np.array([[5.0], [6.0]])), (np.array([[3.0]]), np.array([[-2.0]]))]
+    for m, p, q in [(4, 3, 5), (1, 6, 1), (6, 1, 4), (3, 7, 2)]:
+        cases.append((rng.normal(size=(m, p)), rng.normal(size=(p, q))))
+    cases.append((rng.integers(-5, 5, size=(3, 4)), rng.integers(-5, 5, size=(4, 2))))
+    for A, B in cases:
+        label = f"matmul_loops(A {A.shape}, B {B.shape})"
+        got = call(matmul_loops, A, B, name=label, hint=hint)
+        check_array(got, _matmul_by_definition(np.asarray(A, float), np.asarray(B, float)), name=label, quiet=True,
+                    hint=hint)
+    for a_shape, b_shape in [((2, 3), (2, 3)), ((4, 2), (3, 4)), ((3, 5), (4, 5))]:
+        label = f"matmul_loops(A {a_shape}, B {b_shape})"
+        error, got = _raised(matmul_loops, np.ones(a_shape), np.ones(b_shape))
+        if error is None:
+            raise CheckFailed(f"{label}: the inner sizes differ, but no ValueError was raised. hint: compare "
+                              "A.shape[1] with B.shape[0] before the loops, and `raise ValueError(...)`.")
+        if not isinstance(error, ValueError):
+            raise CheckFailed(f"{label}: raised {type(error).__name__} where ValueError was expected (the loops "
+                              "failed before any check). hint: compare A.shape[1] with B.shape[0] before the loops.")
+        if str(a_shape) not in str(error) or str(b_shape) not in str(error):
+            raise CheckFailed(f"{label}: the ValueError's message does not name both shapes {a_shape} and "
+                              f"{b_shape}. hint: put A.shape and B.shape into the message.")
+
+
+# --- exercise 2: cosine similarity ------------------------------------------------------------------
+
+def _cosines(E):
+    n = len(E)
+    return np.array([[E[i] @ E[j] / (np.linalg.norm(E[i]) * np.linalg.norm(E[j])) for j in range(n)] for i in range(n)])
+
+
+def ex2_test(student, rng):
+    cosine_similarity_matrix = student.function("cosine_similarity_matrix")
+    hint = "divide each row by its L2 norm (np.linalg.norm(E, axis=1, keepdims=True)), then multiply by the transpose."
+    E_big = rng.normal(size=(9, 16))
+    cases = [np.array([[1.0, 0.0], [1.0, 1.0], [0.0, 2.0]]), rng.normal(size=(5, 4)) * [1, 2, 3, 4], E_big,
+             E_big * rng.uniform(0.1, 10.0, size=(9, 1)), np.array([[1.0, 2.0, 3.0], [-2.0, -4.0, -6.0]])]
+    for E in cases:
+        label = f"cosine_similarity_matrix(E of shape {E.shape})"
+        got = call(cosine_similarity_matrix, E, name=label, hint=hint)
+        check_shape(got, (len(E), len(E)), name=label, quiet=True, hint="one row and one column per row of E: E @ E.T.")
+        if not _same(np.diag(np.asarray(got, dtype=float)), np.ones(len(E))):
+            check_true(False, "a row does not have cosine 1 with itself: the rows are not normalised by their own "
+                              "length.", name=label,
+                       hint="divide each row by its own L2 norm: np.linalg.norm(E, axis=1, keepdims=True) (axis=1: "
+                            "along the row).")
+        check_array(got, _cosines(E), name=label, quiet=True, hint=hint)
+
+
+# --- exercise 3: sales totals -----------------------------------------------------------------------
+
+def ex3_test(student, rng):
+    forbid_loops(student, "ex3_answer", "one matrix product gives every region's total")
+    sales_totals = student.function("sales_totals")
+    regions, products = int(rng.integers(3, 7)), int(rng.integers(2, 6))
+    units = rng.integers(0, 200, size=(regions, products)).astype(float)
+    prices = np.round(rng.uniform(0.5, 9.0, size=products), 2)
+    lists = np.stack([prices, 0.8 * prices, prices + 1.0], axis=1)
+    for u, p in [(np.array([[1.0, 2.0], [3.0, 0.0]]), np.array([10.0, 5.0])), (units, prices), (units, lists),
+                 (units.T[:1].T, prices[:1])]:
+        label = f"sales_totals(units {u.shape}, prices {p.shape})"
+        expected = np.array([sum(u[i, j] * p[j] for j in range(u.shape[1])) for i in range(u.shape[0])])
+        got = call(sales_totals, u, p, name=label,
+                   hint="region i's revenue is the dot product of row i of units with the prices: units @ prices; "
+                        "with price lists as columns (products, k), the same product gives one column per list.")
+        check_array(got, expected, name=label, quiet=True,
+                    hint="units @ prices: with prices of shape (products,) the result has shape (regions,), with price "
+                         "lists as columns (products, k) it has shape (regions, k).")
+
+
+# --- exercise 4: rotation ---------------------------------------------------------------------------
+
+def ex4_test(student, rng):
+    rotation_matrix = student.function("rotation_matrix")
+    angles = [np.pi / 2, 0.3, 0.0, -1.3, 2.2, 10.0] + list(rng.uniform(-4, 4, size=3))
+    for angle in angles:
+        label = f"rotation_matrix({angle:.4g})"
+        R = np.asarray(check_shape(call(rotation_matrix, float(angle), name=label), (2, 2), name=label, quiet=True,
+                                   hint="return a (2, 2) array."), dtype=float)
+        expected = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
+        if not _same(R, expected, atol=1e-12):
+            if _same(R, expected.T, atol=1e-12):
+                check_true(False, "this matrix turns clockwise: the transpose of the counter-clockwise rotation.",
+                           name=label, hint="the first column is where (1, 0) goes: (cos, sin); the second is where "
+                                            "(0, 1) goes: (-sin, cos).")
+            d = np.radians(angle)
+            if _same(R, [[np.cos(d), -np.sin(d)], [np.sin(d), np.cos(d)]], atol=1e-12):
+                check_true(False, "the angle was treated as degrees; it is given in radians.", name=label,
+                           hint="np.cos and np.sin take radians: use the angle as it is.")
+        point = rng.normal(size=2)
+        z = (point[0] + 1j * point[1]) * np.exp(1j * angle)
+        check_array(R @ point, [z.real, z.imag], atol=1e-12, name=f"{label} @ {np.round(point, 3)}", quiet=True,
+                    hint="the first column is where (1, 0) goes: (cos, sin); the second is where (0, 1) goes: "
+                         "(-sin, cos). A counter-clockwise turn by a positive angle.")
+
+
+# --- exercise 5: one attention head -----------------------------------------------------------------
+
+def _softmax_rows(S):
+    S = S - S.max(axis=1, keepdims=True)
+    E = np.exp(S)
+    return E / E.sum(axis=1, keepdims=True)
+
+
+def _attention(X, W_Q, W_K, W_V, scale=None, axis=1):
+    S = (X @ W_Q) @ (X @ W_K).T / np.sqrt(W_K.shape[1] if scale is None else scale)
+    A = _softmax_rows(S) if axis == 1 else _softmax_rows(S.T).T
+    return A @ (X @ W_V)
+
+
+def ex5_test(student, rng):
+    attention_head = student.function("attention_head")
+    hint = ("scores = Q @ K.T / sqrt(d_k); the softmax runs along each row (axis=1, keepdims=True); "
+            "the output is weights @ V.")
+    X_long = rng.normal(size=(7, 5))
+    W_Q, W_K, W_V = rng.normal(size=(5, 3)), rng.normal(size=(5, 3)), rng.normal(size=(5, 2))
+    W_V_wide = rng.normal(size=(5, 6))
+    cases = [("3 tokens", rng.normal(size=(3, 5)), W_Q, W_K, W_V), ("7 tokens", X_long, W_Q, W_K, W_V),
+             ("d_v = 6, d_k = 3", X_long, W_Q, W_K, W_V_wide), ("one token", rng.normal(size=(1, 5)), W_Q, W_K, W_V),
+             ("scores in the thousands", 60.0 * X_long, W_Q, W_K, W_V)]
+    for what, X, Wq, Wk, Wv in cases:
+        label = f"attention_head({what})"
+        got = call(attention_head, X, Wq, Wk, Wv, name=label, hint=hint)
+        check_shape(got, (len(X), Wv.shape[1]), name=label, quiet=True,
+                    hint="the output has one row per token and d_v columns: weights (t, t) @ V (t, d_v).")
+        got = np.asarray(got, dtype=float)
+        expected = _attention(X, Wq, Wk, Wv)
+        if not np.all(np.isfinite(got)):
+            check_true(False, "the output holds nan or inf: the exponentials of large scores overflow.", name=label,
+                       hint="subtract each row's maximum score before np.exp (it does not change the softmax).")
+        if not _same(got, expected, rtol=1e-6, atol=1e-9):
+            mistakes = {"the scores are scaled by sqrt(d_v), the width of W_V; scale by sqrt(d_k), the width of W_K":
+                        _attention(X, Wq, Wk, Wv, scale=Wv.shape[1]),
+                        "the scores are not divided by sqrt(d_k)": _attention(X, Wq, Wk, Wv, scale=1.0),
+                        "the softmax runs down each column (axis=0); it must run along each row (axis=1)":
+                        _attention(X, Wq, Wk, Wv, axis=0)}
+            for mistake, values in mistakes.items():
+                if _same(got, values):
+                    check_true(False, f"{mistake}.", name=label, hint=hint)
+        check_array(got, expected, name=label, quiet=True, hint=hint)
+
+
+# --- exercise 6: PCA --------------------------------------------------------------------------------
+
+def _pca_reference(X):
+    centred = X - X.mean(axis=0)
+    eigenvalues, eigenvectors = np.linalg.eigh(np.cov(centred, rowvar=False))
+    return centred @ eigenvectors[:, ::-1][:, :2]
+
+
+def _check_projection(pca_2d, X, name):
+    expected = _pca_reference(X)
+    got = check_shape(call(pca_2d, X, name=name), expected.shape, name=name, quiet=True,
+                      hint="return one row per example and one column per component: shape (n, 2).")
+    got = np.asarray(got, dtype=float)
+    signs = np.where(np.sum(got * expected, axis=0) < 0, -1.0, 1.0)
+    if not _same(got * signs, expected, rtol=1e-6, atol=1e-6):
+        if not _same(got.mean(axis=0), np.zeros(2), atol=1e-6):
+            check_true(False, "the projected data is not centred: subtract the mean of each column "
+                              "(X.mean(axis=0)) before the SVD and the projection.", name=name,
+                       hint="X_c = X - X.mean(axis=0); project X_c, not X.")
+        check_array(got * signs, expected, atol=1e-6, rtol=1e-6, name=name, quiet=True,
+                    hint="the principal components are the first two ROWS of Vt (columns of Vt.T), largest "
+                         "variance first; project the centred data: X_c @ Vt[:2].T.")
+
+
+def ex6_test(student, rng):
+    pca_2d = student.function("pca_2d")
+    direction = np.array([3.0, 4.0]) / 5.0
+    cloud = np.outer(rng.normal(scale=5.0, size=400), direction) + rng.normal(scale=0.3, size=(400, 2))
+    cloud = np.hstack([cloud, rng.normal(scale=0.1, size=(400, 3))]) + 7.0
+    mixed = rng.normal(size=(60, 6)) @ rng.normal(size=(6, 6)) + rng.uniform(-20, 20, size=6)
+    toy = np.array([[3.0, 0.0], [-3.0, 0.0], [0.0, 1.0], [0.0, -1.0]]) + 10.0
+    for X, name in [(toy, "pca_2d(toy data shifted by 10)"), (cloud, "pca_2d(a cloud stretched along (3, 4, 0, 0, 0) / 5)"),
+                    (mixed, "pca_2d(60 correlated examples in 6-D)")]:
+        _check_projection(pca_2d, X, name)
+    Z = np.asarray(call(pca_2d, cloud), dtype=float)
+    check_array(Z.var(axis=0, ddof=1), np.linalg.eigvalsh(np.cov(cloud, rowvar=False))[::-1][:2], rtol=1e-6,
+                name="variances of the two columns = the top two eigenvalues of the covariance", quiet=True)
+
+
+# --- exercise 7: areas ------------------------------------------------------------------------------
+
+def _polygon_area(corners):
+    x, y = corners[:, 0], corners[:, 1]
+    return abs(0.5 * np.sum(x * np.roll(y, -1) - np.roll(x, -1) * y))
+
+
+def ex7_test(student, rng):
+    forbid(student, "ex7_answer", ["np.linalg.det", "np.linalg.slogdet", "scipy.linalg.det", "tf.linalg.det",
+                                   "tf.linalg.logdet", "np.linalg.eigvals", "np.linalg.eig", "np.linalg.svd",
+                                   "np.cross"],
+           "compute the determinant yourself from the entries, ad - bc")
+    transformed_area = student.function("transformed_area")
+    hint = "multiply the area by the absolute value of a*d - b*c."
+    square = np.array([[0.0, 0.0], [1.0, 0.0], [1.0, 1.0], [0.0, 1.0]])
+    cases = [(np.array([[2.0, 0.0], [0.0, 3.0]]), 1.5), (np.array([[0.0, 1.0], [1.0, 0.0]]), 2.0),
+             (np.array([[1.0, 0.0], [0.0, 0.0]]), 3.0), (np.array([[1.5, 0.8], [0.3, 1.0]]), 4.0)]
+    cases += [(rng.normal(size=(2, 2)), float(rng.uniform(0.1, 5))) for _ in range(6)]
+    for A, area in cases:
+        label = f"transformed_area({np.round(A, 3).tolist()}, {area:.4g})"
+        expected = _polygon_area(square @ A.T) * area
+        got = call(transformed_area, A, area, name=label)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            value = None
+        a, b, c, d = A.ravel()
+        if value is not None and not np.isclose(value, expected) and np.isclose(value, (a * d - b * c) * area):
+            check_true(False, "the answer is negative for a map that flips the plane: an area is never negative.",
+                       name=label, hint="take the absolute value of the determinant: abs(a*d - b*c).")
+        if value is not None and not np.isclose(value, expected) and np.isclose(value, abs(a * d - b * c)):
+            check_true(False, "the result does not depend on the area you are given.", name=label,
+                       hint="multiply |det A| by `area`.")
+        check_scalar(got, expected, atol=1e-12, rtol=1e-9, name=label, quiet=True, hint=hint)
