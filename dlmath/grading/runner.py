@@ -102,31 +102,27 @@ def main(argv=None) -> int:
                 cells.append({"index": index, "status": status, "ename": ename})
                 if crashed:
                     break
+            executed = nbformat.writes(nb)
+            # nbclient stores an executed cell at its index: the grader's cells get a place of their own
+            nb.cells.append(nbformat.v4.new_code_cell(""))
+            scratch = len(nb.cells) - 1
             if not crashed:  # load the harness before the first request, outside any request's time
-                warm = nbformat.v4.new_code_cell('__import__("dlmath.grading.harness")')
                 try:
-                    client.execute_cell(warm, -1, store_history=False)
+                    client.execute_cell(nbformat.v4.new_code_cell('__import__("dlmath.grading.harness")'), scratch,
+                                        store_history=False)
                 except CellTimeoutError:
                     client.km.interrupt_kernel()
-            executed = nbformat.writes(nb)
             wire.write_frame(protocol, {"event": "executed", "cells": cells, "crashed": crashed,
                                         "seconds": round(time.monotonic() - started, 3),
                                         "notebook": executed if len(executed) <= MAX_NOTEBOOK else ""})
             if not crashed:
-                _serve(client, job, requests, protocol, CellTimeoutError, DeadKernelError)
+                _serve(client, scratch, requests, protocol, CellTimeoutError, DeadKernelError)
     except DeadKernelError:
-        if not cells or not crashed:
-            if not crashed:  # load the harness before the first request, outside any request's time
-                warm = nbformat.v4.new_code_cell('__import__("dlmath.grading.harness")')
-                try:
-                    client.execute_cell(warm, -1, store_history=False)
-                except CellTimeoutError:
-                    client.km.interrupt_kernel()
-            wire.write_frame(protocol, {"event": "executed", "cells": cells, "crashed": True})
+        wire.write_frame(protocol, {"event": "executed", "cells": cells, "crashed": True})
     return 0
 
 
-def _serve(client, job, requests, protocol, CellTimeoutError, DeadKernelError) -> None:
+def _serve(client, index, requests, protocol, CellTimeoutError, DeadKernelError) -> None:
     """Answer the grader's requests, one harness cell each, until it says quit or the kernel dies."""
     import nbformat
 
@@ -145,7 +141,7 @@ def _serve(client, job, requests, protocol, CellTimeoutError, DeadKernelError) -
         request_file.write_text(json.dumps(request), encoding="utf-8")
         cell = nbformat.v4.new_code_cell(HARNESS_CELL.format(request=str(request_file), response=str(response_file)))
         try:
-            client.execute_cell(cell, -1, store_history=False)
+            client.execute_cell(cell, index, store_history=False)
         except CellTimeoutError:
             client.km.interrupt_kernel()
             wire.write_frame(protocol, {"event": "timeout"})
