@@ -329,3 +329,24 @@ def test_trusted_tests_reject_each_kept_wrong_answer_with_its_feedback(notebook,
                                    tests, ASSIGNMENT)[grade_id]
     assert not verdict.passed, f"the mistake {mutant['mistake']!r} scored full marks"
     assert mutant["feedback"] in verdict.message, verdict.message
+
+
+# --- the explorer's static frames say what their runs show --------------------------------------
+
+def test_static_explorer_captions_match_their_runs():
+    from dlmath.explorers.training import RECORD_EVERY, STATIC_STATES, STEPS
+
+    def run(settings):
+        return training.train_run(training.RunConfig(steps=STEPS, record_every=RECORD_EVERY, **settings))
+
+    results = {label.split(":")[0]: run(settings) for label, settings in STATIC_STATES}
+    ratio = {label: r.gradient_norms[0, 0] / r.gradient_norms[0, -1] for label, r in results.items()}
+    assert ratio["vanishing gradients"] < 1e-10
+    assert ratio["exploding gradients"] > 100
+    healthy = results["a healthy start"]
+    assert healthy.val_loss[-1] < 0.3
+    rescued = results["8 sigmoid layers with σ = 0.01, rescued by batch normalisation"]
+    assert rescued.val_loss[-1] < 0.5 < results["vanishing gradients"].val_loss[-1]
+    assert results["the same with layer normalisation instead"].val_loss[-1] > 0.65     # "not rescued"
+    assert results["a learning rate too small"].val_loss[-1] > 2 * healthy.val_loss[-1]
+    assert results["dropout 0.5"].train_loss[-1] > healthy.train_loss[-1]
