@@ -28,6 +28,8 @@ import io
 import json
 import os
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -264,3 +266,10 @@ def record_mutants(name: str, below: int, kept: int) -> None:
     folder = Path(os.environ.get("DLMATH_MUTANT_REPORT", tempfile.gettempdir())) / "dlmath-mutants"
     folder.mkdir(exist_ok=True)
     (folder / f"{name}.json").write_text(json.dumps({"assignment": name, "below": below, "kept": kept}))
+
+
+def test_the_exercise_catalogue_is_up_to_date():
+    """book/exercise_catalogue.md lists every exercise with its kind, points, rules and kept wrong answers."""
+    done = subprocess.run([sys.executable, str(ROOT / "tools" / "exercise_catalogue.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr[-2000:]

@@ -11,6 +11,11 @@ import numpy as np
 from dlmath.checks import call, check_array, check_raises, check_scalar, check_true
 
 
+# What each exercise asks of the student (book/exercise_catalogue.md): apply a formula the chapter gives,
+# derive one it does not, decide from evidence, or debug given code.
+KINDS = {"ex1_test": "apply", "ex2_test": "apply", "ex3_test": "apply", "ex4_test": "apply",
+         "ex5_test": "derive", "ex6_test": "decide", "ex7_test": "debug"}
+
 def _is_close(a, b, rtol=1e-6, atol=1e-9):
     """True when a (an answer of any type) equals b within tolerance; False for anything not comparable."""
     try:
