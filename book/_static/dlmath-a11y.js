@@ -32,9 +32,13 @@
       }
     });
     root.querySelectorAll("button.theme-switch-button").forEach(function (button) {
+      // Font Awesome may turn the <i> icons into <svg> with a <title> after this runs: repaired
+      // again on every change of the page (see start()).
       button.querySelectorAll("i, svg").forEach(function (icon) {
         icon.setAttribute("aria-hidden", "true");
         icon.removeAttribute("title");
+        icon.removeAttribute("aria-labelledby");
+        icon.querySelectorAll("title").forEach(function (title) { title.remove(); });
       });
     });
     root.querySelectorAll("details > summary[aria-label]").forEach(function (summary) {
@@ -48,16 +52,18 @@
   }
 
   function widgetLabel(handle) {
-    var widget = handle.closest(".jupyter-widgets");
-    while (widget && !widget.querySelector(":scope > .widget-label")) {
-      widget = widget.parentElement ? widget.parentElement.closest(".jupyter-widgets") : null;
+    // The slider's own widget holds its label beside the slider's container; walk up to the
+    // first element that has a label of its own (a selection slider nests one level deeper).
+    for (var node = handle.parentElement; node && node !== document.body; node = node.parentElement) {
+      var label = node.querySelector(":scope > .widget-label");
+      if (label && textOf(label)) {
+        return textOf(label);
+      }
+      if (node.classList.contains("widget-box")) {
+        return "";  // left the slider's widget: never borrow a neighbour's label
+      }
     }
-    var label = widget ? widget.querySelector(":scope > .widget-label") : null;
-    if (!label) {
-      return "";
-    }
-    // A label typeset by MathJax: its assistive MathML has the words; otherwise the text.
-    return textOf(label);
+    return "";
   }
 
   function nameSliders(root) {
@@ -88,7 +94,7 @@
     scheduled = true;
     window.requestAnimationFrame(function () {
       scheduled = false;
-      nameSliders(document);
+      repair();
     });
   }
 
