@@ -15,13 +15,13 @@ def tarballs():
 
 
 def test_pins_are_exact_versions_with_sha512():
-    for package in book_extension.PACKAGES:
+    for package in book_extension.PACKAGES + book_extension.TEST_PACKAGES:
         assert package.version.count(".") == 2 and package.version.replace(".", "").isdigit(), package
         assert package.integrity.startswith("sha512-"), package
 
 
 def test_cached_tarballs_match_their_pins(tarballs):
-    for package in book_extension.PACKAGES:
+    for package in book_extension.PACKAGES + book_extension.TEST_PACKAGES:
         assert book_extension._integrity_of(tarballs[package.name]) == package.integrity
 
 
@@ -78,3 +78,11 @@ def test_a_package_that_does_not_match_its_pin_is_refused(tmp_path, monkeypatch)
     with pytest.raises(book_extension.VendoringError, match="checksum mismatch"):
         book_extension.fetch(package)
     assert not (tmp_path / package.tarball_name).exists(), "a refused tarball must not stay in the cache"
+
+
+def test_test_packages_are_not_served_by_the_site(tarballs, tmp_path, site):
+    """axe-core is for the tests: fetched and checked like the others, never copied into the book."""
+    vendored = book_extension.copy_vendored(tmp_path)
+    assert not (vendored / "axe-core").exists() and not (site / "_static" / "vendored" / "axe-core").exists()
+    source = book_extension.test_package_file("axe-core", "axe.min.js")
+    assert "axe.version" in source or "axe-core" in source
