@@ -235,7 +235,7 @@ def test_the_grader_gives_the_solution_full_marks_and_every_kept_wrong_answer_le
     """Through the sandboxed grader instructors use: the solution, the untouched notebook and every mutant."""
     submitted = tmp_path / "submitted"
     students = class_of_mutants(name, submitted)
-    options = grade.Options(timeout=120, setup_timeout=300, notebook_timeout=900, workers=1)
+    options = grade.Options(timeout=120, setup_timeout=300, notebook_timeout=900, workers=2)
     results, assignment = grade.grade_class(name, submitted, source=ROOT / "solutions", options=options,
                                             progress=False)
     by_student = {r.student: r for r in results}
