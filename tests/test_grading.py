@@ -109,6 +109,12 @@ def graded(course, listener, tmp_path_factory):
         "ex1_answer": "def column_means(X):\n    X = np.asarray(X, dtype=float)\n    return X.sum(axis=0) / X.shape[0]\n",
         "ex2_answer": "def det2(A):\n    (a, b), (c, d) = A\n    return a * d - b * c\n",
         "ex3_answer": "def safe_divide(a, b):\n    if b == 0:\n        raise ValueError('cannot divide by zero')\n    return a / b\n"}))
+    other_release = nbformat.read(TOY / "toy.ipynb", as_version=4)
+    setup = next(c for c in other_release.cells if "setup" in c.metadata.get("tags", []))
+    setup.source = ("# --- Colab set-up (written by tools/sync_notebooks.py from _config.yml) ---\n"
+                    "raise RuntimeError('this notebook expects dlmath 0.1.0')\n"
+                    "# --- end of Colab set-up ---\n" + setup.source)
+    submit(submitted, "honest_other_release", other_release)
     submit(submitted, "untouched", notebook({k: "# YOUR CODE HERE\nraise NotImplementedError()" for k in WRONG}))
     submit(submitted, "partly_right", notebook({"ex1_answer": WRONG["ex1_answer"]}))
     # 1. a folder dlmath/ beside the notebook, whose checks accept anything
@@ -234,7 +240,7 @@ def total(graded, student) -> float:
 
 
 def test_honest_students_get_full_marks(graded):
-    for student in ("honest", "honest_own_words"):
+    for student in ("honest", "honest_own_words", "honest_other_release"):
         assert total(graded, student) == FULL, graded["results"][student].feedback
         assert graded["rows"][student]["status"] == "graded"
 

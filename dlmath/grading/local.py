@@ -27,7 +27,7 @@ import nbformat
 
 from . import harness, judge, submissions
 
-COLAB_BLOCK = re.compile(r"# --- Colab set-up.*?# --- end of Colab set-up ---", re.S)
+COLAB_BLOCK = submissions.COLAB_BLOCK
 
 
 class LocalSandbox:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import ast
 import copy
 import os
+import re
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,7 @@ from pathlib import Path
 import nbformat
 
 MAX_NOTEBOOK_MB = 100
+COLAB_BLOCK = re.compile(r"# --- Colab set-up.*?# --- end of Colab set-up ---", re.S)
 
 
 class Refused(Exception):
@@ -240,6 +242,8 @@ def answer_sources(nb, instructor: InstructorNotebook) -> dict[str, str]:
 def notebook_to_run(nb, instructor: InstructorNotebook):
     """The copy of the student's notebook that runs in the sandbox: without test cells and outputs.
 
+    The set-up cell's generated Colab block is left out too, so a notebook
+    handed out with another release of the course is graded all the same.
     Test cells (by metadata or by their text) are left out: the visible tests are
     advisory and the grade comes from the trusted tests, and nothing a test cell
     defines should be in reach of the answers when they are graded.
@@ -251,4 +255,6 @@ def notebook_to_run(nb, instructor: InstructorNotebook):
         if cell.get("cell_type") == "code":
             cell["outputs"] = []
             cell["execution_count"] = None
+            # the generated Colab block installs and checks one release of dlmath: grading uses its own
+            cell["source"] = COLAB_BLOCK.sub("", cell["source"])
     return run
