@@ -101,8 +101,8 @@ def _literal_predictions(source):
 
 
 def ex2_test(student, rng):
-    _literal_predictions(student.source("ex2_answer"))
     predictions = call(student.function("predicted_shapes"), name="predicted_shapes()")
+    _literal_predictions(student.source("ex2_answer"))
     check_true(isinstance(predictions, dict), f"expected a dictionary, but got a {type(predictions).__name__}.",
                name="predicted_shapes()", hint='return {"a": (...), "b": (...), ...}.')
     wrong = []

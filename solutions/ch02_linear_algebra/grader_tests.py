@@ -45,6 +45,8 @@ def ex1_test(student, rng):
     forbid(student, "ex1_answer", ["np.matmul", "np.dot", "np.einsum", "np.tensordot", "np.inner", "np.vdot",
                                    "np.outer", "np.linalg.multi_dot", "tf.matmul", "tf.linalg.matmul", "tf.tensordot",
                                    "tf.einsum", "__matmul__"], why)
+    matmul_loops = student.function("matmul_loops")
+    call(matmul_loops, np.ones((1, 1)), np.ones((1, 1)), name="matmul_loops(a 1x1 by a 1x1 matrix)")
     tree = ast.parse(student.source("ex1_answer"))
     if any(isinstance(node, (ast.MatMult,)) for node in ast.walk(tree)):
         raise CheckFailed(f"ex1_answer: uses the @ operator, which this exercise rules out: {why}.")

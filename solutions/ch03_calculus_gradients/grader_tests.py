@@ -318,8 +318,9 @@ def _logistic_gradient(X, y, w, b):
 
 
 def ex8_test(student, rng):
-    require(student, "ex8_answer", ["tf.GradientTape"], "the gradient comes from the tape, not from a formula")
     logistic = student.function("logistic_loss_gradient")
+    call(logistic, np.ones((1, 1)), np.ones(1), np.zeros(1), 0.0, name="logistic_loss_gradient(one example)")
+    require(student, "ex8_answer", ["tf.GradientTape"], "the gradient comes from the tape, not from a formula")
     X = rng.normal(size=(50, 3))
     y = (X[:, 0] - X[:, 1] > 0).astype(np.float64)
     X_big = rng.normal(size=(300, 6))
@@ -347,3 +348,58 @@ def ex8_test(student, rng):
                          "then ask the tape for the gradient of the loss with respect to both variables.")
         check_scalar(got[1], expected_b, rtol=1e-8, name=f"{label}: grad_b", quiet=True,
                      hint="the bias gradient is a single number: the mean of ŷ − y.")
+
+
+# --- exercise 9: a gradient that is not on the page (derive) ----------------------------------------
+
+def _margin_gradient(X, y, w):
+    from scipy.special import expit
+
+    return -(X.T @ (y * expit(-(y * (X @ w))))) / len(y)
+
+
+def ex9_test(student, rng):
+    forbid(student, "ex9_answer", ["tf.GradientTape", "tf.gradients", "tensorflow", "tf", "keras", "jax", "torch",
+                                   "autograd", "np.gradient", "scipy.optimize.approx_fprime",
+                                   "scipy.optimize.check_grad"],
+           "derive the gradient by hand and code the formula with NumPy")
+    gradient = student.function("margin_loss_gradient")
+    cases = []
+    for n, d, scale in [(40, 3, 1.0), (200, 6, 0.5), (25, 4, 3.0)]:
+        cases.append((f"{n} examples, {d} features", rng.normal(size=(n, d)), rng.choice([-1.0, 1.0], size=n),
+                      scale * rng.normal(size=d)))
+    # margins in the millions on both sides, and some near 0: finite differences lose many digits here
+    X_big = np.vstack([rng.normal(scale=1e3, size=(10, 3)), rng.normal(scale=1e-3, size=(10, 3))])
+    cases.append(("margins from about 0 to millions", X_big, rng.choice([-1.0, 1.0], size=20), rng.normal(scale=1e3, size=3)))
+    cases.append(("the worked example", np.array([[1.0, 2.0]]), np.array([-1.0]), np.zeros(2)))
+    hint = "∇L = −(1/n) Σ σ(−m_i) y_i x_i, with the margins m_i = y_i x_iᵀw."
+    for what, X, y, w in cases:
+        label = f"margin_loss_gradient({what})"
+        got = call(gradient, X, y, w, name=label, hint=hint)
+        expected = _margin_gradient(X, y, w)
+        try:
+            values = np.asarray(got, dtype=float)
+        except (TypeError, ValueError):
+            values = None
+        if values is not None and values.shape == expected.shape and not _close(values, expected, rtol=1e-9):
+            if not np.all(np.isfinite(values)):
+                check_true(False, "the gradient holds nan or inf for huge margins.", name=label,
+                           hint="write the weight as σ(−m) = 1 / (1 + e^m): e^(−m) / (1 + e^(−m)) is inf / inf = nan.")
+            from scipy.special import expit
+            m = y * (X @ w)
+            wrong = {"the gradient has the wrong sign: it points uphill of the loss, not of −(1/n) Σ σ(−m_i) y_i x_i":
+                     -expected,
+                     "the weights are σ(m_i) instead of σ(−m_i): well-classified examples must pull little, not much":
+                     -(X.T @ (y * expit(m))) / len(y),
+                     "the labels y_i are missing from the chain rule: the margin m_i = y_i x_iᵀw has gradient y_i x_i":
+                     -(X.T @ expit(-m)) / len(y),
+                     "it is n times too large: the loss is a mean, so its gradient has the factor 1/n":
+                     expected * len(y)}
+            matches = [mistake for mistake, reference in wrong.items()
+                       if _close(values, reference, rtol=1e-6) and not _close(reference, expected, rtol=1e-6)]
+            if len(matches) == 1:      # name the mistake when the data tell it apart from the others
+                check_true(False, matches[0] + ".", name=label, hint=hint)
+            if _close(values, expected, rtol=1e-2, atol=1e-6):
+                check_true(False, "close but not exact, as finite differences are; this exercise asks for the "
+                                  "derived formula.", name=label, hint=hint)
+        check_array(got, expected, rtol=1e-9, atol=1e-12, name=label, quiet=True, hint=hint)

@@ -142,3 +142,26 @@ MUTANTS = [
     {"answer": "ex8_answer", "mistake": "forgets the minus sign of the cross-entropy",
      "source": _tape(loss="tf.reduce_mean(y * tf.math.log(p) + (1 - y) * tf.math.log(1 - p))"), "feedback": "wrong sign"},
 ]
+
+_mg = ("def margin_loss_gradient(X, y, w):\n"
+       "    X, y, w = np.asarray(X, dtype=float), np.asarray(y, dtype=float), np.asarray(w, dtype=float)\n")
+MUTANTS += [
+    # exercise 9 (derive)
+    {"answer": "ex9_answer", "mistake": "the wrong sign",
+     "source": _mg + "    return X.T @ (y / (1 + np.exp(y * (X @ w)))) / len(y)\n", "feedback": "wrong sign"},
+    {"answer": "ex9_answer", "mistake": "σ(m) instead of σ(−m)",
+     "source": _mg + "    return -(X.T @ (y / (1 + np.exp(-y * (X @ w))))) / len(y)\n", "feedback": "instead of σ(−m_i)"},
+    {"answer": "ex9_answer", "mistake": "forgets the labels in the chain rule",
+     "source": _mg + "    return -(X.T @ (1 / (1 + np.exp(y * (X @ w))))) / len(y)\n", "feedback": "labels y_i are missing"},
+    {"answer": "ex9_answer", "mistake": "e^(−m) / (1 + e^(−m)): nan for huge margins",
+     "source": _mg + "    e = np.exp(-y * (X @ w))\n    return -(X.T @ (y * e / (1 + e))) / len(y)\n", "feedback": "nan"},
+    {"answer": "ex9_answer", "mistake": "central differences of the loss",
+     "source": _mg + "    def loss(v):\n        return np.mean(np.logaddexp(0, -y * (X @ v)))\n    h = 1e-5\n"
+               "    return np.array([(loss(w + h * e) - loss(w - h * e)) / (2 * h) for e in np.eye(len(w))])\n",
+     "feedback": "finite differences"},
+    {"answer": "ex9_answer", "mistake": "TensorFlow's tape instead of a derivation",
+     "source": _mg + "    v = tf.Variable(w)\n    with tf.GradientTape() as tape:\n"
+               "        loss = tf.reduce_mean(tf.math.softplus(-y * tf.linalg.matvec(tf.constant(X), v)))\n"
+               "    return tape.gradient(loss, v).numpy()\n",
+     "feedback": "rules out"},
+]
