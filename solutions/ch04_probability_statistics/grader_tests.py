@@ -260,3 +260,52 @@ def ex8_test(student, rng):
                 hint="make the generator with np.random.default_rng(seed) inside the function.", quiet=True)
     check_array(call(bootstrap_interval, np.ones(30)), [1.0, 1.0], name="bootstrap_interval of a perfect score",
                 quiet=True)
+
+
+# --- exercise 9: is the gain real? (decide with a paired test) ----------------------------------------
+
+def _mcnemar_p(correct_a, correct_b):
+    only_a = int(np.sum(correct_a & ~correct_b))
+    only_b = int(np.sum(~correct_a & correct_b))
+    if only_a + only_b == 0:
+        return 1.0
+    return min(1.0, 2.0 * float(stats.binom.cdf(min(only_a, only_b), only_a + only_b, 0.5)))
+
+
+def _paired_examples(rng, n, p_a, p_b, agreement):
+    """0/1 correctness of two models on the same n examples; ``agreement`` of the examples get the same outcome."""
+    a = rng.random(n) < p_a
+    b = np.where(rng.random(n) < agreement, a, rng.random(n) < p_b)
+    return a, b
+
+
+def ex9_test(student, rng):
+    forbid(student, "ex9_answer", LIBRARIES + ["mcnemar_exact", "stats_paired", "statsmodels", "binom"],
+           "derive the binomial tail yourself, with math.comb")
+    gain_is_real = student.function("gain_is_real")
+    evidence = ("only the examples on which the models disagree carry evidence: with b = #(only A right) and "
+                "c = #(only B right), under H0 b is Binomial(b + c, 1/2); the two-sided p-value doubles the "
+                "smaller tail, P(X ≤ min(b, c)), and is capped at 1.")
+    example_a = np.array([1] * 2 + [0] * 10 + [1] * 80 + [0] * 8, dtype=bool)
+    example_b = np.array([0] * 2 + [1] * 10 + [1] * 80 + [0] * 8, dtype=bool)
+    cases = [(example_a, example_b, 0.05, "the example (2 against 10)"),
+             (example_a, example_b, 0.01, "the example at alpha=0.01")]
+    cases.append((np.array([1, 0, 1, 0, 1, 1], dtype=bool), np.array([0, 1, 0, 1, 1, 1], dtype=bool), 0.05,
+                  "each model right alone twice"))
+    cases.append((np.array([1, 1, 0, 1], dtype=bool), np.array([1, 1, 0, 1], dtype=bool), 0.05,
+                  "models that never disagree"))
+    for n, p_a, p_b, agreement, alpha in ((300, 0.80, 0.86, 0.7, 0.05), (2000, 0.90, 0.915, 0.85, 0.05),
+                                          (150, 0.7, 0.7, 0.5, 0.01), (500, 0.6, 0.66, 0.6, 0.01)):
+        a, b = _paired_examples(rng, n, p_a, p_b, agreement)
+        cases.append((a, b, alpha, f"{n} examples, alpha={alpha}"))
+    for a, b, alpha, description in cases:
+        name = f"gain_is_real({description})"
+        result = call(gain_is_real, a.astype(int), b.astype(int), alpha, name=name)
+        check_true(isinstance(result, (tuple, list)) and len(result) == 2, "return the pair (p_value, real).",
+                   name=name, hint="end with `return p_value, real`.")
+        p_value, real = result
+        expected = _mcnemar_p(a, b)
+        check_scalar(p_value, expected, rtol=1e-9, atol=1e-12, name=f"{name}: the p-value", hint=evidence, quiet=True)
+        check_true(bool(real) == (expected < alpha), f"the decision should be {expected < alpha} (real when "
+                   "p_value < alpha).", name=f"{name}: the decision",
+                   hint="use the alpha you are given: real = p_value < alpha.")

@@ -133,3 +133,39 @@ MUTANTS = [
                                  "    return tuple(np.percentile(accuracies, [tail, 100 - tail]))\n"),
      "feedback": "default_rng(seed)"},
 ]
+
+_GAIN = ("import math\n\n\ndef gain_is_real(correct_a, correct_b, alpha=0.05):\n"
+         "    correct_a = np.asarray(correct_a).astype(bool)\n    correct_b = np.asarray(correct_b).astype(bool)\n"
+         "    only_a = int(np.sum(correct_a & ~correct_b))\n    only_b = int(np.sum(~correct_a & correct_b))\n"
+         "    n = only_a + only_b\n    if n == 0:\n        return 1.0, False\n{body}")
+
+MUTANTS += [
+    {"answer": "ex9_answer", "mistake": "one-sided: the tail not doubled",
+     "source": _GAIN.format(body="    p = sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2**n\n"
+                                 "    return p, p < alpha\n"),
+     "feedback": "doubles the smaller tail"},
+    {"answer": "ex9_answer", "mistake": "p-value not capped at 1",
+     "source": _GAIN.format(body="    p = 2 * sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2**n\n"
+                                 "    return p, p < alpha\n"),
+     "feedback": "capped at 1"},
+    {"answer": "ex9_answer", "mistake": "unpaired: a two-proportion z-test on the accuracies",
+     "source": _GAIN.format(body="    m = correct_a.size\n    pa, pb = correct_a.mean(), correct_b.mean()\n"
+                                 "    pooled = (pa + pb) / 2\n"
+                                 "    z = abs(pb - pa) / math.sqrt(2 * pooled * (1 - pooled) / m)\n"
+                                 "    p = math.erfc(z / math.sqrt(2))\n    return p, p < alpha\n"),
+     "feedback": "disagree"},
+    {"answer": "ex9_answer", "mistake": "binomial over every example, not the disagreements",
+     "source": _GAIN.format(body="    m = correct_a.size\n"
+                                 "    p = min(1.0, 2 * sum(math.comb(m, k) for k in range(min(only_a, only_b) + 1)) / 2**m)\n"
+                                 "    return p, p < alpha\n"),
+     "feedback": "disagree"},
+    {"answer": "ex9_answer", "mistake": "the library's mcnemar_exact",
+     "source": "from dlmath.stats_paired import mcnemar_exact\n\n\n"
+               "def gain_is_real(correct_a, correct_b, alpha=0.05):\n"
+               "    p = mcnemar_exact(correct_a, correct_b).p_value\n    return p, p < alpha\n",
+     "feedback": "rules out"},
+    {"answer": "ex9_answer", "mistake": "alpha fixed at 0.05",
+     "source": _GAIN.format(body="    p = min(1.0, 2 * sum(math.comb(n, k) for k in range(min(only_a, only_b) + 1)) / 2**n)\n"
+                                 "    return p, p < 0.05\n"),
+     "feedback": "the alpha you are given"},
+]
