@@ -176,8 +176,6 @@ def _network_ig(W1, b1, W2, b2, k, x, baseline, steps):
 
 def ex4_test(student, rng):
     why = "put all m points of the path into one batch and get every gradient from one tf.GradientTape"
-    require(student, "ex4_answer", ["tf.GradientTape"], why)
-    forbid_loops(student, "ex4_answer", why)
     _fixture_intact(student, IG_FIXTURES)
     integrated_gradients = student.function("integrated_gradients")
     linear = student.function("ig_linear_function")
@@ -191,6 +189,9 @@ def ex4_test(student, rng):
     name = "integrated_gradients(a linear model, x, a zero baseline)"
     got = call(integrated_gradients, call(linear, w, 0.7), x, baseline, name=name,
                hint="tape.watch(path) before calling f, then tape.gradient(outputs, path).")
+    # the rules are checked after a first call, so that an answer not yet written is told so first
+    require(student, "ex4_answer", ["tf.GradientTape"], why)
+    forbid_loops(student, "ex4_answer", why)
     check_array(got, (x - baseline) * w, rtol=1e-5, atol=1e-6, name=name, hint=hint, quiet=True)
     x_other, baseline_other = rng.normal(size=5).astype(np.float32), rng.normal(size=5).astype(np.float32)
     x64, b64 = x_other.astype(np.float64), baseline_other.astype(np.float64)
