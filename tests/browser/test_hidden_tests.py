@@ -45,6 +45,8 @@ BINARY_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".ico", ".woff", ".woff2", "
                    ".inv", ".pdf", ".zip", ".gz", ".doctree", ".pickle"}
 #: The trusted grader tests of an assignment (the hidden tests since the grading moved out of the notebooks).
 GRADER_TESTS = "grader_tests.py"
+#: An import tells nothing about a test (``from dlmath.grading.rules import forbid``).
+IMPORT_LINE = re.compile(r"(from\s+\S+\s+)?import\s")
 #: Lines shorter than this are too common to identify a hidden test (``)``, ``quiet=True)``).
 MIN_SECRET_LINE = 30
 
@@ -78,7 +80,8 @@ def secret_lines(sources: list[str], public: set[str] = frozenset()) -> set[str]
     hidden = {_squash(line) for source in sources for block in HIDDEN_BLOCK.findall(source)
               for line in block.splitlines()}
     hidden -= public_lines(sources) | set(public)
-    return {line for line in hidden if len(line) >= MIN_SECRET_LINE and not MARKER_RE.search(line)}
+    return {line for line in hidden if len(line) >= MIN_SECRET_LINE and not MARKER_RE.search(line)
+            and not IMPORT_LINE.match(line)}
 
 
 def grader_test_files() -> list[Path]:
@@ -252,6 +255,7 @@ SOLUTION_SOURCE = [
     "def weekly(prices):\n    ### BEGIN SOLUTION\n    return prices.reshape(-1, 5)\n    ### END SOLUTION\n",
     "_ = check_shape(call(weekly, np.arange(10.0)), (2, 5))\n"
     "### BEGIN HIDDEN TESTS\n"
+    "from dlmath.grading.rules import forbid, forbid_loops\n"
     "hidden_rng = np.random.default_rng(101)\n"
     "check_array(call(weekly, prices_of_fifteen_days), expected_three_weeks, quiet=True)\n"
     "### END HIDDEN TESTS\n",
@@ -268,7 +272,8 @@ def _highlighted_page(code: str) -> str:
 
 
 def test_secret_lines_are_the_hidden_lines_only():
-    """Lines that the visible part shows too, short lines and marker lines (found by the markers) are left out."""
+    """Lines that the visible part shows too, short lines, imports and marker lines (found by the markers)
+    are left out."""
     secrets = secret_lines(SOLUTION_SOURCE)
     assert secrets == {"check_array(call(weekly, prices_of_fifteen_days), expected_three_weeks, quiet=True)"}
 
