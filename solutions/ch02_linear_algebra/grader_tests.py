@@ -269,3 +269,44 @@ def ex7_test(student, rng):
             check_true(False, "the result does not depend on the area you are given.", name=label,
                        hint="multiply |det A| by `area`.")
         check_scalar(got, expected, atol=1e-12, rtol=1e-9, name=label, quiet=True, hint=hint)
+
+
+# --- exercise 8: least squares you can trust (decide) -----------------------------------------------
+
+def _ill_conditioned(rng, n, d, condition, residual_scale=1.0):
+    """X = U diag(s) Vᵀ with singular values from 1 down to 1/condition, and y = X w + a residual ⟂ range(X).
+
+    With a residual, even the best method's error grows like cond² · ‖r‖ (Golub and Van Loan, 5.3.8): the
+    nearly parallel cases are fitted exactly (residual_scale=0), where a backward-stable method loses
+    about cond · eps and the normal equations about cond² · eps.
+    """
+    U, _ = np.linalg.qr(rng.normal(size=(n, n)))
+    V, _ = np.linalg.qr(rng.normal(size=(d, d)))
+    s = np.geomspace(1.0, 1.0 / condition, d)
+    X = U[:, :d] * s @ V.T
+    w = rng.normal(size=d)
+    residual = residual_scale * U[:, d:] @ rng.normal(size=n - d)          # orthogonal to every column: w stays the solution
+    return X, X @ w + residual, w
+
+
+def ex8_test(student, rng):
+    least_squares = student.function("least_squares")
+    cases = [("a well-conditioned X", *_ill_conditioned(rng, 30, 3, 10.0)),
+             ("a (5, 2) X, condition 1e3", *_ill_conditioned(rng, 5, 2, 1e3)),
+             ("nearly parallel columns, condition 1e6", *_ill_conditioned(rng, 40, 4, 1e6, 0.0)),
+             ("nearly parallel columns, condition 1e7", *_ill_conditioned(rng, 60, 5, 1e7, 0.0))]
+    for what, X, y, w in cases:
+        label = f"least_squares({what})"
+        got = call(least_squares, X, y, name=label)
+        got = check_shape(got, w.shape, name=label, quiet=True, hint="return one weight per column of X: shape (d,).")
+        error = np.linalg.norm(np.asarray(got, dtype=float) - w) / np.linalg.norm(w)
+        if error > 1e-6 and np.linalg.cond(X) < 1e4:
+            check_true(False, f"w is off by a relative {error:.1e}: it is not the least-squares solution, where "
+                              "Xᵀ(Xw − y) = 0 (use every row of X).", name=label,
+                       hint="np.linalg.lstsq(X, y, rcond=None) returns it.")
+        if error > 1e-6:
+            residual_ok = np.linalg.norm(X.T @ (X @ np.asarray(got, dtype=float) - y)) < 1e-6 * np.linalg.norm(X.T @ y)
+            check_true(False, f"w is off by a relative {error:.1e} (6 digits asked){' although Xᵀ(Xw − y) is small' if residual_ok else ''}: "
+                              "the method loses digits when cond(X) is large. Forming Xᵀ X (the normal equations, "
+                              "or its inverse) squares the condition number.", name=label,
+                       hint="use a method that works on X itself, such as np.linalg.lstsq (SVD) or a QR factorisation.")

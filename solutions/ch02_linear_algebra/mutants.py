@@ -116,3 +116,17 @@ MUTANTS = [
     {"answer": "ex7_answer", "mistake": "ignores the area",
      "source": _ex7 + "    (a, b), (c, d) = A\n    return abs(a * d - b * c)\n", "feedback": "does not depend on the area"},
 ]
+
+_ex8 = "def least_squares(X, y):\n    X = np.asarray(X, dtype=float)\n    y = np.asarray(y, dtype=float)\n"
+MUTANTS += [
+    # exercise 8 (decide)
+    {"answer": "ex8_answer", "mistake": "the normal equations with solve",
+     "source": _ex8 + "    return np.linalg.solve(X.T @ X, X.T @ y)\n", "feedback": "squares the condition number"},
+    {"answer": "ex8_answer", "mistake": "the inverse of XᵀX",
+     "source": _ex8 + "    return np.linalg.inv(X.T @ X) @ X.T @ y\n", "feedback": "squares the condition number"},
+    {"answer": "ex8_answer", "mistake": "a Cholesky factorisation of XᵀX",
+     "source": _ex8 + "    L = np.linalg.cholesky(X.T @ X)\n    return np.linalg.solve(L.T, np.linalg.solve(L, X.T @ y))\n",
+     "feedback": "normal equations"},
+    {"answer": "ex8_answer", "mistake": "solves with the first d rows only",
+     "source": _ex8 + "    d = X.shape[1]\n    return np.linalg.solve(X[:d], y[:d])\n", "feedback": "not the least-squares solution"},
+]
