@@ -380,3 +380,32 @@ def ex7_test(student, rng):
     check_true(accuracy > 0.9, f"after 5 epochs the model should pass 90% test accuracy; it has {accuracy:.3f}.",
                name="build_model() trained on the digits",
                hint="check the learning rate (0.005) and the loss (from_logits=True).")
+
+
+# --- exercise 8: derive a gradient (sigmoid with binary cross-entropy) --------------------------------
+
+def _bce_gradient(z, y):
+    # d/dz of -(y log σ(z) + (1 - y) log(1 - σ(z))) / n = (σ(z) - y) / n, with σ computed stably
+    p = np.where(z >= 0, 1 / (1 + np.exp(-np.abs(z))), np.exp(-np.abs(z)) / (1 + np.exp(-np.abs(z))))
+    return (p - y) / z.shape[0]
+
+
+def ex8_test(student, rng):
+    forbid(student, "ex8_answer", ["tf.GradientTape", "GradientTape", "tf.gradients", "jax", "torch"],
+           "derive the derivative by hand and write the formula")
+    bce_logit_gradient = student.function("bce_logit_gradient")
+    hint = ("simplify: the 1/p and 1/(1 − p) of the loss cancel against σ'(z) = p(1 − p), so ∂L/∂z_i is "
+            "(σ(z_i) − y_i) / n; the loss is a mean over the n examples.")
+    stable = "a simplified formula stays finite; compute σ(z) without overflow for large |z| (e.g. with np.logaddexp)."
+    cases = [(np.array([0.0, 2.0, -1.0]), np.array([1, 0, 0]), "[0, 2, -1], [1, 0, 0]", hint),
+             (np.array([1000.0, -1000.0, 40.0, -40.0]), np.array([0, 1, 1, 0]), "logits of ±1000 and ±40", stable)]
+    for n, scale in ((50, 1.0), (200, 8.0), (7, 30.0)):
+        cases.append((scale * rng.normal(size=n), rng.integers(0, 2, size=n), f"{n} logits of size ~{scale:g}", hint))
+    for z, y, description, case_hint in cases:
+        name = f"bce_logit_gradient({description})"
+        got = call(bce_logit_gradient, z, y, name=name)
+        expected = _bce_gradient(z, y.astype(float))
+        if _close(got, expected * z.shape[0], rtol=1e-9, atol=1e-15) and z.shape[0] > 1:
+            check_true(False, "this is the gradient of the sum; the loss is the mean over the n examples.", name=name,
+                       hint="divide by n.")
+        check_array(got, expected, rtol=1e-9, atol=1e-15, name=name, hint=case_hint, quiet=True)

@@ -207,3 +207,27 @@ MUTANTS = [
                                          'keras.layers.Dense(10'),
      "feedback": "Dense(64), Dense(32)"},
 ]
+
+_BCE = '''def bce_logit_gradient(z, y):
+    z, y = np.asarray(z, dtype=np.float64), np.asarray(y, dtype=np.float64)
+{body}'''
+
+MUTANTS += [
+    {"answer": "ex8_answer", "mistake": "not divided by n (the gradient of the sum)",
+     "source": _BCE.format(body="    p = np.exp(-np.logaddexp(0.0, -z))\n    return p - y\n"), "feedback": "mean over the n"},
+    {"answer": "ex8_answer", "mistake": "σ'(z) multiplied in again after simplifying",
+     "source": _BCE.format(body="    p = np.exp(-np.logaddexp(0.0, -z))\n    return (p - y) * p * (1 - p) / z.shape[0]\n"),
+     "feedback": "cancel"},
+    {"answer": "ex8_answer", "mistake": "sign flipped (y − p)",
+     "source": _BCE.format(body="    p = np.exp(-np.logaddexp(0.0, -z))\n    return (y - p) / z.shape[0]\n"),
+     "feedback": "(σ(z_i) − y_i) / n"},
+    {"answer": "ex8_answer", "mistake": "unsimplified chain rule: 0/0 at extreme logits",
+     "source": _BCE.format(body="    p = 1 / (1 + np.exp(-z))\n"
+                                "    return (-y / p + (1 - y) / (1 - p)) * p * (1 - p) / z.shape[0]\n"),
+     "feedback": "stays finite"},
+    {"answer": "ex8_answer", "mistake": "GradientTape instead of a derivation",
+     "source": _BCE.format(body="    zt = tf.Variable(z)\n    with tf.GradientTape() as tape:\n"
+                                "        loss = tf.reduce_mean(tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=zt))\n"
+                                "    return tape.gradient(loss, zt).numpy()\n"),
+     "feedback": "rules out"},
+]
