@@ -319,3 +319,35 @@ def ex7_test(student, rng):
     check_array(call(tflite_predict, other_bytes, X_other, name=name,
                      hint="the interpreter wants float32: X.astype(np.float32). " + hint),
                 other(X_other.astype(np.float32)).numpy(), rtol=1e-4, atol=1e-5, name=name, hint=hint, quiet=True)
+
+
+# --- exercise 8: the worst-case error of an int8 layer (derive) ---------------------------------------
+
+def ex8_test(student, rng):
+    worst_case_output_error = student.function("worst_case_output_error")
+    hint = ("the error of output j is Σ_i x_i (W_ij − s_j q_ij); with |x_i| ≤ 1 it is largest for x_i = ±1, the sign "
+            "of each term, which makes every term positive: Σ_i |W_ij − s_j q_ij|, summed over the inputs i.")
+    cases = [(np.array([[0.5, -1.0], [-0.3, 0.2]]), "exercise 3's example")]
+    cases += [(rng.normal(0, 0.1, size=(64, 16)), "a (64, 16) matrix"), (rng.uniform(-3, 1, size=(5, 7)), "a (5, 7) matrix")]
+    for W, description in cases:
+        name = f"worst_case_output_error({description})"
+        scales = np.abs(W).max(axis=0) / 127
+        errors = W - np.round(W / scales) * scales
+        expected = np.abs(errors).sum(axis=0)
+        got = call(worst_case_output_error, W, name=name)
+        if _close(got, W.shape[0] * scales / 2):
+            check_true(False, "this is the half-step bound d_in · s_j / 2: true, but not the worst case of these "
+                       "weights.", name=name, hint=hint)
+        check_array(got, expected, rtol=1e-7, atol=1e-15, name=name, hint=hint, quiet=True)
+        # the worst case is reached: the input x_i = sign(error_ij) makes the error of output j equal to it
+        reached = np.abs(np.sign(errors).T * errors.T).sum(axis=1)
+        check_true(np.allclose(reached, got, rtol=1e-7, atol=1e-15), "no input with |x_i| ≤ 1 reaches this error.",
+                   name=name, hint=hint)
+
+
+def _close(a, b, rtol=1e-6, atol=1e-12):
+    try:
+        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))

@@ -204,3 +204,20 @@ MUTANTS = [
                                    "    return interpreter.get_tensor(interpreter.get_output_details()[0]['index'])\n"),
      "feedback": "wrong shape"},
 ]
+
+_WORST = '''def worst_case_output_error(W):
+    W = np.asarray(W, dtype=np.float64)
+    scales = np.abs(W).max(axis=0) / 127
+    errors = W - np.round(W / scales) * scales
+{body}'''
+
+MUTANTS += [
+    {"answer": "ex8_answer", "mistake": "the half-step bound d_in · s / 2",
+     "source": _WORST.format(body="    return W.shape[0] * scales / 2\n"), "feedback": "half-step bound"},
+    {"answer": "ex8_answer", "mistake": "the largest single error instead of the sum",
+     "source": _WORST.format(body="    return np.abs(errors).max(axis=0)\n"), "feedback": "summed over the inputs"},
+    {"answer": "ex8_answer", "mistake": "signed errors summed (x = 1 for every input)",
+     "source": _WORST.format(body="    return np.abs(errors.sum(axis=0))\n"), "feedback": "every term positive"},
+    {"answer": "ex8_answer", "mistake": "summed over the outputs (axis=1)",
+     "source": _WORST.format(body="    return np.abs(errors).sum(axis=1)\n"), "feedback": "summed over the inputs"},
+]
