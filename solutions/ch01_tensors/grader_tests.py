@@ -15,6 +15,18 @@ from dlmath.checks import CheckFailed, call, check_array, check_dtype, check_equ
 from dlmath.grading.rules import forbid, forbid_loops
 
 
+# What each exercise asks (book/exercise_catalogue.md): apply a formula the chapter gives, predict,
+# derive one it does not give, decide from evidence, or debug given code.
+KINDS = {"ex1_test": "apply",
+         "ex2_test": "predict",
+         "ex3_test": "apply",
+         "ex4_test": "apply",
+         "ex5_test": "apply",
+         "ex6_test": "apply",
+         "ex7_test": "apply",
+         "ex8_test": "apply",
+         "ex9_test": "apply"}
+
 def _same(a, b):
     """True when the answer a has b's shape and values (False for anything not comparable)."""
     try:

@@ -13,6 +13,17 @@ from dlmath.checks import CheckFailed, call, check_array, check_scalar, check_sh
 from dlmath.grading.rules import forbid, forbid_loops
 
 
+# What each exercise asks (book/exercise_catalogue.md): apply a formula the chapter gives, predict,
+# derive one it does not give, decide from evidence, or debug given code.
+KINDS = {"ex1_test": "apply",
+         "ex2_test": "apply",
+         "ex3_test": "apply",
+         "ex4_test": "apply",
+         "ex5_test": "apply",
+         "ex6_test": "apply",
+         "ex7_test": "apply",
+         "ex8_test": "decide"}
+
 def _same(a, b, rtol=1e-6, atol=1e-9):
     try:
         a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)

@@ -16,6 +16,18 @@ from dlmath.checks import CheckFailed, call, check_array, check_scalar, check_tr
 from dlmath.grading.rules import forbid, require
 
 
+# What each exercise asks (book/exercise_catalogue.md): apply a formula the chapter gives, predict,
+# derive one it does not give, decide from evidence, or debug given code.
+KINDS = {"ex1_test": "apply",
+         "ex2_test": "apply",
+         "ex3_test": "apply",
+         "ex4_test": "apply",
+         "ex5_test": "apply",
+         "ex6_test": "apply",
+         "ex7_test": "decide",
+         "ex8_test": "apply",
+         "ex9_test": "derive"}
+
 def _kernel_function(student, expression):
     """A function made in the student's kernel from ``expression`` (which may use ``np``), as a handle."""
     builtins = student.value("__builtins__")
