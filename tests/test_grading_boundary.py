@@ -26,7 +26,7 @@ def round_trip(value):
                        remote=lambda n, t, r: ("handle", n, t))
 
 
-@pytest.mark.parametrize("value", [None, True, 3, -2**80, 1.5, float("inf"), complex(1, -2), "text",
+@pytest.mark.parametrize("value", [None, True, 3, -2**80, 1.5, float("inf"), complex(1, -2), "text", b"\x00\xffraw",
                                    (1, [2.0, "x"]), {"a": 1, 2: (3,)}])
 def test_plain_python_values_cross_unchanged(value):
     got = round_trip(value)

@@ -88,6 +88,14 @@ class RemoteFunction:
     def __call__(self, *args, **kwargs):
         return self._student._call({"name": self.__name__}, args, kwargs)
 
+    def keeping_args(self, *args, **kwargs):
+        """Call the function; return ``(result, the positional arguments as they are after the call)``.
+
+        For "leave the input unchanged": the arguments are sent back from the kernel
+        after the call, as plain data, and compared here.
+        """
+        return self._student._call({"name": self.__name__}, args, kwargs, return_args=True)
+
     def __repr__(self) -> str:
         return f"<function {self.__name__} of the student's notebook>"
 
@@ -118,9 +126,11 @@ class Student:
         """Every answer cell's code, by grade_id."""
         return dict(self._answers)
 
-    def _call(self, target: dict, args, kwargs):
+    def _call(self, target: dict, args, kwargs, return_args: bool = False):
         message = {"op": "call", **target, "args": [self._argument(a) for a in args],
                    "kwargs": {key: self._argument(v) for key, v in kwargs.items()}}
+        if return_args:
+            message["return_args"] = True
         return self._request(message)
 
     def _argument(self, value):

@@ -2,7 +2,7 @@
 
 The trusted grader and the student's kernel never share an object. Everything
 that crosses is turned into JSON-able plain data here (:func:`encode`) and read
-back strictly (:func:`decode`): numbers, strings, ``None``, lists, tuples,
+back strictly (:func:`decode`): numbers, strings, bytes, ``None``, lists, tuples,
 dicts with string or integer keys, NumPy arrays and scalars of numeric dtypes
 (raw bytes, never pickle), NumPy dtypes, and TensorFlow tensors, variables and
 dtypes (rebuilt as real TensorFlow objects on the trusted side, from their bytes).
@@ -160,6 +160,8 @@ def encode(value, handles=None, depth: int = 0):
         return {"t": "complex", "re": _float(value.real), "im": _float(value.imag)}
     if kind is str:
         return {"t": "str", "v": value}
+    if kind is bytes:
+        return {"t": "bytes", "v": base64.b64encode(value).decode("ascii")}
     if kind in (list, tuple):
         return {"t": kind.__name__, "v": [encode(item, handles, depth + 1) for item in value]}
     if kind is dict:
@@ -301,6 +303,13 @@ def decode(data, remote=None, depth: int = 0):
         if not isinstance(data.get("v"), str):
             raise WireError("a str that is not text")
         return data["v"]
+    if tag == "bytes":
+        if not isinstance(data.get("v"), str):
+            raise WireError("bytes that are not base64 text")
+        try:
+            return base64.b64decode(data["v"].encode("ascii"), validate=True)
+        except ValueError:
+            raise WireError("bytes that are not base64 text") from None
     if tag in ("list", "tuple"):
         items = data.get("v")
         if not isinstance(items, list):
