@@ -32,6 +32,11 @@ TOY = ROOT / "tests" / "grading_course" / "solutions" / "toy"
 FULL = 6
 MARKER = "dlmath-grading-test-marker"
 
+UNTOUCHED = {  # the stubs nbgrader leaves: the signature, and NotImplementedError
+    "ex1_answer": "def column_means(X):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n",
+    "ex2_answer": "def det2(A):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n",
+    "ex3_answer": "def safe_divide(a, b):\n    # YOUR CODE HERE\n    raise NotImplementedError()\n",
+}
 WRONG = {  # wrong answers for every exercise
     "ex1_answer": "def column_means(X):\n    return np.asarray(X).mean(axis=1)\n",
     "ex2_answer": "def det2(A):\n    return float(A[0][0] * A[1][1] + A[0][1] * A[1][0])\n",
@@ -115,7 +120,7 @@ def graded(course, listener, tmp_path_factory):
                     "raise RuntimeError('this notebook expects dlmath 0.1.0')\n"
                     "# --- end of Colab set-up ---\n" + setup.source)
     submit(submitted, "honest_other_release", other_release)
-    submit(submitted, "untouched", notebook({k: "# YOUR CODE HERE\nraise NotImplementedError()" for k in WRONG}))
+    submit(submitted, "untouched", notebook(UNTOUCHED))
     submit(submitted, "partly_right", notebook({"ex1_answer": WRONG["ex1_answer"]}))
     # 1. a folder dlmath/ beside the notebook, whose checks accept anything
     folder = submit(submitted, "attack_fake_package", notebook(WRONG))
@@ -201,7 +206,7 @@ def graded(course, listener, tmp_path_factory):
              "except OSError:\n"
              "    PLANTED_PACKAGE = False\n")
     submit(submitted, "aaa_attack_plant", notebook(WRONG, extra_cells=[plant]))
-    submit(submitted, "zzz_after_plant", notebook({k: "# YOUR CODE HERE\nraise NotImplementedError()" for k in WRONG}))
+    submit(submitted, "zzz_after_plant", notebook(UNTOUCHED))
     # network: reach a server on the grading machine
     submit(submitted, "attack_network", notebook(WRONG, extra_cells=[
         "import socket\n"

@@ -46,6 +46,16 @@ def _protocol_stream():
     return protocol
 
 
+def _interrupt(client) -> None:
+    """Interrupt the kernel (the kernel manager's method is a coroutine in nbclient's manager)."""
+    from jupyter_core.utils import ensure_async, run_sync
+
+    async def interrupt():
+        await ensure_async(client.km.interrupt_kernel())
+
+    run_sync(interrupt)()
+
+
 def _kernel_spec(home: Path) -> None:
     """A kernel spec that starts this Python isolated: the current folder can shadow nothing."""
     folder = home / ".local" / "share" / "jupyter" / "kernels" / KERNEL_NAME
@@ -92,7 +102,7 @@ def main(argv=None) -> int:
                     client.execute_cell(cell, index)
                 except CellTimeoutError:
                     status = "timeout"
-                    client.km.interrupt_kernel()
+                    _interrupt(client)
                 except DeadKernelError:
                     status, crashed = "crashed", True
                 if status == "ok":
@@ -111,7 +121,7 @@ def main(argv=None) -> int:
                     client.execute_cell(nbformat.v4.new_code_cell('__import__("dlmath.grading.harness")'), scratch,
                                         store_history=False)
                 except CellTimeoutError:
-                    client.km.interrupt_kernel()
+                    _interrupt(client)
             wire.write_frame(protocol, {"event": "executed", "cells": cells, "crashed": crashed,
                                         "seconds": round(time.monotonic() - started, 3),
                                         "notebook": executed if len(executed) <= MAX_NOTEBOOK else ""})
@@ -143,7 +153,7 @@ def _serve(client, index, requests, protocol, CellTimeoutError, DeadKernelError)
         try:
             client.execute_cell(cell, index, store_history=False)
         except CellTimeoutError:
-            client.km.interrupt_kernel()
+            _interrupt(client)
             wire.write_frame(protocol, {"event": "timeout"})
             continue
         except DeadKernelError:
