@@ -21,6 +21,18 @@ LIBRARIES = ["scipy", "sklearn", "stats", "special", "log_loss", "statistics"]
 LIBRARIES_WHY = "use NumPy: the tests compare your answer with SciPy and scikit-learn"
 
 
+# What each exercise asks (book/exercise_catalogue.md): apply a formula the chapter gives, predict,
+# derive one it does not give, decide from evidence, or debug given code.
+KINDS = {"ex1_test": "apply",
+         "ex2_test": "apply",
+         "ex3_test": "apply",
+         "ex4_test": "apply",
+         "ex5_test": "apply",
+         "ex6_test": "apply",
+         "ex7_test": "apply",
+         "ex8_test": "apply",
+         "ex9_test": "decide"}
+
 def _numpy_only(student, answer_id):
     forbid(student, answer_id, LIBRARIES, LIBRARIES_WHY)
 

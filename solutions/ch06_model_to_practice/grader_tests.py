@@ -28,6 +28,17 @@ from dlmath.grading.submissions import defined_names
 HERE = Path(__file__).resolve().parent
 
 
+# What each exercise asks (book/exercise_catalogue.md): apply a formula the chapter gives, predict,
+# derive one it does not give, decide from evidence, or debug given code.
+KINDS = {"ex1_test": "apply",
+         "ex2_test": "apply",
+         "ex3_test": "apply",
+         "ex4_test": "apply",
+         "ex5_test": "apply",
+         "ex6_test": "apply",
+         "ex7_test": "apply",
+         "ex8_test": "derive"}
+
 def _normalise(source):
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
