@@ -83,6 +83,8 @@ def _own_cgroup(controller: str) -> Path | None:
 class ControlGroup:
     """The control groups of one submission: memory and process count limited, killed as a whole."""
 
+    made: list[Path] = []   # every folder this process made, for the tests to check that none is left
+
     def __init__(self, limits: Limits):
         self.folders: list[Path] = []
         name = f"dlmath-grade-{uuid.uuid4().hex[:12]}"
@@ -108,6 +110,7 @@ class ControlGroup:
     def _make(self, folder: Path, settings: dict) -> None:
         folder.mkdir()
         self.folders.append(folder)
+        ControlGroup.made.append(folder)
         for key, value in settings.items():
             setting = folder / key
             if setting.exists():
