@@ -245,19 +245,35 @@ async (rawTexPattern) => {
 """
 
 
+_PLAYWRIGHTS = threading.local()
+
+
+def shared_playwright():
+    """This thread's one Playwright driver, started on first use and kept until the process ends.
+
+    Playwright's sync API cannot start a second driver in a thread that already runs
+    one, so every Chromium of a thread (the PDF printer's, the browser tests') shares it.
+    """
+    instance = getattr(_PLAYWRIGHTS, "instance", None)
+    if instance is None:
+        from playwright.sync_api import sync_playwright
+
+        instance = sync_playwright().start()
+        _PLAYWRIGHTS.instance = instance
+    return instance
+
+
 class Printer:
     """Headless Chromium that prints pages of the site; requests outside the site are refused."""
 
     def __init__(self, base: str, chromium: str = CHROMIUM):
-        from playwright.sync_api import sync_playwright
-
         if not Path(chromium).exists():
             raise PdfBuildError(f"Chromium is missing at {chromium}: install Debian's package "
                                 "(`apt-get install chromium`, or `make browser`).")
         self.base = base
         self.refused: list[str] = []
         self.profile = tempfile.TemporaryDirectory(prefix="dlmath-pdf-chromium-")
-        self.playwright = sync_playwright().start()
+        self.playwright = shared_playwright()
         self.context = self.playwright.chromium.launch_persistent_context(
             self.profile.name, executable_path=chromium, headless=True, args=CHROMIUM_ARGS,
             color_scheme="light", service_workers="block", viewport={"width": 1280, "height": 900})
@@ -302,7 +318,6 @@ class Printer:
 
     def close(self):
         self.context.close()
-        self.playwright.stop()
         self.profile.cleanup()
 
 

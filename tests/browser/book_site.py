@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT / "tools"))
 
 import book_extension  # noqa: E402
 import build_book  # noqa: E402
+import build_pdf  # noqa: E402
 
 FULL_HTML = Path(os.environ.get("DLMATH_BOOK_HTML", build_book.html_dir("full")))
 STUDENT_HTML = build_book.html_dir("student")
@@ -189,14 +190,12 @@ class Browser:
     """Headless Chromium with every request outside the site blocked and recorded."""
 
     def __init__(self, base: str):
-        from playwright.sync_api import sync_playwright
-
         if not Path(CHROMIUM).exists():
             raise MissingPrerequisite(f"Chromium is missing at {CHROMIUM}: install Debian's package (`apt-get install chromium`, "
                         "or `make browser`).", pytrace=False)
         self.base = base
         self.profile = tempfile.TemporaryDirectory(prefix="dlmath-chromium-")
-        self.playwright = sync_playwright().start()
+        self.playwright = build_pdf.shared_playwright()  # one driver per thread, shared by every Chromium
         self.context = self.playwright.chromium.launch_persistent_context(
             self.profile.name, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
             viewport={"width": 1280, "height": 900}, service_workers="block")
@@ -245,7 +244,6 @@ class Browser:
 
     def close(self):
         self.context.close()
-        self.playwright.stop()
         self.profile.cleanup()
 
 

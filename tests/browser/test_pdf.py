@@ -231,10 +231,9 @@ def test_explorers_print_their_default_frame(printed, site):
 # --- the checks reject what they are for -------------------------------------------------
 
 def test_the_raw_tex_check_rejects_a_page_printed_without_mathjax(site, tmp_path):
-    from playwright.sync_api import sync_playwright
-
     path = tmp_path / "notation-untypeset.pdf"
-    with build_pdf.SiteServer(site) as server, sync_playwright() as playwright:
+    with build_pdf.SiteServer(site) as server:
+        playwright = build_pdf.shared_playwright()
         browser = playwright.chromium.launch(executable_path=build_pdf.CHROMIUM, headless=True,
                                              args=build_pdf.CHROMIUM_ARGS)
         try:
