@@ -91,8 +91,12 @@ def test_exercise_counts_points_and_hidden_tests():
     answers = [c for c in cells if nbgrader(c).get("solution")]
     ids = [nbgrader(c)["grade_id"] for c in tests + answers]
     assert len(ids) == len(set(ids)), "grade_ids are unique"
-    assert len(tests) >= 6 and len(answers) >= 6
-    assert sum(nbgrader(c)["points"] for c in tests) >= 20
+    assert len(tests) == len(answers) == 9
+    points = sum(nbgrader(c)["points"] for c in tests)
+    assert points == 29
+    # The notebook's first cell states both numbers: they must be the ones the metadata gives.
+    intro = nbformat.read(SOLUTIONS, as_version=4).cells[0].source
+    assert "Nine graded exercises" in intro and f"{points} points in all" in intro
     # The stronger tests are hidden in the notebook, or (trusted grading) in the instructor-only
     # grader_tests.py, with one function per graded test cell.
     trusted = SOLUTIONS.parent / "grader_tests.py"
@@ -180,6 +184,39 @@ def test_reference_pca_matches_sklearn_up_to_sign(reference):
         np.testing.assert_allclose(got * signs, expected, atol=1e-8)
 
 
+def test_reference_projection_agrees_with_pinv_and_lstsq_for_every_rank_and_scale(reference):
+    """Exercise 9's answer: b split into its part in the column space and a residual at a right angle to it."""
+    project_onto_columns = reference["project_onto_columns"]
+    rng = np.random.default_rng(204)
+    for m, p, rank in [(8, 3, 3), (10, 4, 2), (6, 6, 1), (3, 5, 2), (3, 5, 3), (5, 2, 0)]:
+        for scale in (1e-12, 1.0, 1e12):
+            A = scale * rng.normal(size=(m, rank)) @ rng.normal(size=(rank, p))
+            b = rng.normal(size=m)
+            projection, residual = project_onto_columns(A, b)
+            np.testing.assert_allclose(projection, A @ np.linalg.pinv(A) @ b, atol=1e-10)
+            np.testing.assert_allclose(projection, A @ np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-10)
+            np.testing.assert_allclose(projection + residual, b, atol=1e-12)
+            assert np.linalg.norm(A.T @ residual) <= 1e-10 * max(np.linalg.norm(A), 1e-300) * np.linalg.norm(b)
+            np.testing.assert_allclose(project_onto_columns(A, projection)[0], projection, atol=1e-10)  # P P = P
+    # The chapter's own projector needs independent columns: on the chapter's M (rank 2) it has no inverse to use.
+    M = np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 2.0], [1.0, 1.0, 3.0]])
+    with pytest.raises(np.linalg.LinAlgError):
+        np.linalg.inv(M.T @ M)
+    np.testing.assert_allclose(project_onto_columns(M, np.array([0.0, 0.0, 1.0]))[0], [1 / 3, 1 / 3, 2 / 3])
+
+
+def test_two_exercises_derive_or_decide():
+    """Issue 18: at least two exercises ask for more than the formula the page prints (KINDS in grader_tests.py)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("ch02_grader_tests", SOLUTIONS.parent / "grader_tests.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    kinds = module.KINDS
+    assert kinds["ex8_test"] == "decide" and kinds["ex9_test"] == "derive"
+    assert sum(kind in ("derive", "decide", "debug") for kind in kinds.values()) >= 2
+
+
 # --------------------------------------------------------------------------- the student notebook
 
 def test_every_visible_test_fails_kindly_on_the_untouched_stubs():
@@ -198,7 +235,7 @@ def test_every_visible_test_fails_kindly_on_the_untouched_stubs():
             tests += 1
         else:
             exec(compile(python(cell.source), "<cell>", "exec"), namespace)
-    assert tests >= 6
+    assert tests == 9
 
 
 # --------------------------------------------------------------------------- the chapter's new claims

@@ -139,3 +139,53 @@ def test_paired_bootstrap_uses_the_same_examples_for_both_models():
     assert result.replicates.std() < 0.8 * unpaired.std()
     with pytest.raises(ValueError, match="confidence"):
         paired_bootstrap(a, b, confidence=95)
+
+
+# --- Exercise 10 (derive): the instructor's answer is the maximum of the censored likelihood ---------------
+
+SOLUTIONS = ROOT / "solutions" / "ch04_probability_statistics" / "ch04_probability_statistics.ipynb"
+
+
+def _solution_function(name):
+    """The function `name` as the solution notebook's answer cell defines it, with NumPy available."""
+    for cell in nbformat.read(SOLUTIONS, as_version=4).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("solution") and f"def {name}(" in cell.source:
+            namespace = {"np": np}
+            exec(compile(cell.source, str(SOLUTIONS), "exec"), namespace)
+            return namespace[name]
+    raise AssertionError(f"the solution notebook no longer defines {name}()")
+
+
+def test_reclaim_rate_maximises_the_censored_likelihood_and_the_naive_estimates_are_biased():
+    from scipy.optimize import minimize_scalar
+
+    reclaim_rate = _solution_function("reclaim_rate")
+
+    def negative_log_likelihood(rate, hours, reclaimed):
+        # seen lifetimes: the density; jobs that finished first: the survival function P(T > t), both from SciPy
+        return -(stats.expon.logpdf(hours[reclaimed], scale=1 / rate).sum()
+                 + stats.expon.logsf(hours[~reclaimed], scale=1 / rate).sum())
+
+    rng = np.random.default_rng(40)
+    for n, rate, longest_job in ((30, 0.3, 8.0), (400, 0.05, 10.0), (200, 1.2, 2.0)):
+        lifetimes = rng.exponential(1 / rate, size=n)
+        job_lengths = rng.uniform(0.1, longest_job, size=n)
+        hours, reclaimed = np.minimum(lifetimes, job_lengths), lifetimes <= job_lengths
+        assert 0 < reclaimed.sum() < n
+        estimate = reclaim_rate(hours, reclaimed)
+        best = minimize_scalar(negative_log_likelihood, bounds=(1e-6, 50.0), method="bounded",
+                               args=(hours, reclaimed), options={"xatol": 1e-10})
+        np.testing.assert_allclose(estimate, best.x, rtol=1e-6)
+        for other in (estimate * 0.99, estimate * 1.01):
+            assert negative_log_likelihood(other, hours, reclaimed) > negative_log_likelihood(estimate, hours, reclaimed)
+    # On many machines the estimate finds the true rate; dropping the finished jobs, or counting them as
+    # reclaimed, does not (the two mistakes the exercise's feedback names).
+    rate = 0.2
+    lifetimes = rng.exponential(1 / rate, size=200_000)
+    job_lengths = rng.uniform(0.1, 6.0, size=lifetimes.size)
+    hours, reclaimed = np.minimum(lifetimes, job_lengths), lifetimes <= job_lengths
+    np.testing.assert_allclose(reclaim_rate(hours, reclaimed), rate, rtol=0.02)
+    assert 1 / hours[reclaimed].mean() > 2 * rate             # only the seen lifetimes: far too many reclaims
+    assert 1 / hours.mean() > 1.5 * rate                      # every job counted as reclaimed: too many as well
+    with pytest.raises(ValueError, match="no machine was reclaimed"):
+        reclaim_rate([3.0, 5.5], [False, False])

@@ -22,7 +22,8 @@ KINDS = {"ex1_test": "apply",
          "ex5_test": "apply",
          "ex6_test": "apply",
          "ex7_test": "apply",
-         "ex8_test": "decide"}
+         "ex8_test": "decide",
+         "ex9_test": "derive"}
 
 def _same(a, b, rtol=1e-6, atol=1e-9):
     try:
@@ -321,3 +322,118 @@ def ex8_test(student, rng):
                               "the method loses digits when cond(X) is large. Forming Xᵀ X (the normal equations, "
                               "or its inverse) squares the condition number.", name=label,
                        hint="use a method that works on X itself, such as np.linalg.lstsq (SVD) or a QR factorisation.")
+
+
+# --- exercise 9: project onto the column space of any matrix (derive) ----------------------------------
+
+def _column_space_basis(A):
+    """Orthonormal columns spanning the column space of A: the left singular vectors with σ_i > tolerance."""
+    U, singular_values, _ = np.linalg.svd(A, full_matrices=False)
+    tolerance = singular_values.max(initial=0.0) * max(A.shape) * np.finfo(float).eps
+    return U, singular_values, int(np.sum(singular_values > tolerance))
+
+
+def _projection_cases(rng):
+    """(what, A, b, rank): tall and wide matrices of full and deficient rank, at several scales."""
+    x1, x2 = rng.normal(size=(2, 9))
+    dependent = rng.normal(size=(10, 2)) @ rng.normal(size=(2, 4))                    # 4 columns, rank 2
+    cases = [("the chapter's M, columns a1, a2, a1 + 2 a2", np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 2.0], [1.0, 1.0, 3.0]]),
+              np.array([0.0, 0.0, 1.0]), 2),
+             ("the chapter's tiny regression", np.array([[1.0, 0.0], [1.0, 1.0], [1.0, 2.0]]), np.array([1.0, 0.5, 2.5]), 2),
+             ("independent columns, (8, 3)", rng.normal(size=(8, 3)), rng.normal(size=8), 3),
+             ("dependent columns, (10, 4) of rank 2", dependent, rng.normal(size=10), 2),
+             ("a feature recorded twice and one in other units, (9, 4) of rank 2",
+              np.stack([x1, x2, x1, 2.54 * x2], axis=1), rng.normal(size=9), 2),
+             ("a wide (3, 5) matrix of rank 2", rng.normal(size=(3, 2)) @ rng.normal(size=(2, 5)), rng.normal(size=3), 2),
+             ("a wide (3, 5) matrix of rank 3", rng.normal(size=(3, 5)), rng.normal(size=3), 3),
+             ("dependent columns with entries about 1e-12 (rank 2)", 1e-12 * dependent, rng.normal(size=10), 2),
+             ("dependent columns with entries about 1e12 (rank 2)", 1e12 * dependent, rng.normal(size=10), 2),
+             ("b already in the column space", dependent, dependent @ rng.normal(size=4), 2),
+             ("the zero matrix (rank 0)", np.zeros((4, 3)), rng.normal(size=4), 0)]
+    return cases
+
+
+def ex9_test(student, rng):
+    forbid(student, "ex9_answer", ["np.linalg.lstsq", "np.linalg.pinv", "scipy.linalg.lstsq", "scipy.linalg.pinv",
+                                   "scipy.linalg.orth", "scipy.linalg.null_space", "sklearn"],
+           "derive the projection yourself: a least-squares solver or a pseudo-inverse would hand it to you")
+    project_onto_columns = student.function("project_onto_columns")
+    singular = ("with dependent columns AᵀA is singular: the chapter's P = X(XᵀX)⁻¹Xᵀ (the normal equations) needs "
+                "full column rank, so it cannot be used here; the SVD A = U Σ Vᵀ works for every rank.")
+    for what, A, b, rank in _projection_cases(rng):
+        label = f"project_onto_columns({what})"
+        m, p = A.shape
+        hint = singular if rank < p else ("the projection is the point of the column space nearest to b; the residual "
+                                          "b − projection is at a right angle to every column.")
+        result = call(project_onto_columns, A, b, name=label, hint=hint)
+        check_true(isinstance(result, (tuple, list, np.ndarray)) and len(result) == 2,
+                   "return the pair (projection, residual).",
+                   name=label, hint="end with `return projection, residual`.")
+        projection = np.asarray(check_shape(result[0], (m,), name=f"{label}: the projection", quiet=True,
+                                            hint="the projection is a vector like b: shape (m,)."), dtype=float)
+        residual = np.asarray(check_shape(result[1], (m,), name=f"{label}: the residual", quiet=True,
+                                          hint="the residual is a vector like b: shape (m,)."), dtype=float)
+        if not np.all(np.isfinite(projection)) or not np.all(np.isfinite(residual)):
+            check_true(False, "the answer holds nan or inf.", name=label, hint=hint)
+        scale = np.linalg.norm(b)
+        check_true(np.linalg.norm(projection + residual - b) <= 1e-9 * scale,
+                   "projection + residual is not b: the residual is what the projection leaves over, b − projection.",
+                   name=label, hint="residual = b - projection.")
+        U, singular_values, r = _column_space_basis(A)
+        assert r == rank, (what, singular_values)  # the cases are what they say
+        basis = U[:, :r]
+        expected = basis @ (basis.T @ b)
+        if np.linalg.norm(projection - expected) <= 1e-8 * scale:
+            continue
+        if np.linalg.norm(projection - (b - expected)) <= 1e-8 * scale:
+            check_true(False, "the first vector returned is the residual and the second the projection: return them in "
+                              "the other order, (projection, residual).", name=label, hint="end with "
+                       "`return projection, residual`.")
+        if r < m and np.linalg.norm(projection - b) <= 1e-8 * scale:
+            check_true(False, "the projection is b itself, but b is not in the column space of A: the directions you "
+                              "projected onto span all of R^m, more than the columns of A do.", name=label,
+                       hint="keep only the directions of A's non-zero singular values (the columns of U with "
+                            "σ_i above a tolerance).")
+        column_norms = np.linalg.norm(A, axis=0)
+        if np.all(column_norms > 0):
+            one_by_one = sum((A[:, j] @ b) / (A[:, j] @ A[:, j]) * A[:, j] for j in range(p))
+            if np.linalg.norm(projection - one_by_one) <= 1e-8 * scale:
+                check_true(False, "this adds the projections of b onto each column separately; that is the projection "
+                                  "onto their span only when the columns are orthogonal to one another, and these "
+                                  "are not.", name=label,
+                           hint="find orthonormal directions that span the same space as the columns (the SVD gives "
+                                "them), then add the projections onto those.")
+        for k in range(min(m, p) + 1):
+            wrong = U[:, :k] @ (U[:, :k].T @ b)
+            if k != r and np.linalg.norm(projection - wrong) <= 1e-8 * scale:
+                if k > r:
+                    check_true(False, f"the projection uses {k} directions, but A has only {r} independent columns: "
+                                      "a singular value that rounding left at about 1e-16 · σ₁ instead of 0 was counted as non-zero.", name=label,
+                               hint="count σ_i as non-zero only above a tolerance relative to the largest, σ₁ · "
+                                    "max(m, p) · ε, as np.linalg.matrix_rank does; a fixed tolerance such as 1e-10 "
+                                    "is too small when A's entries are large.")
+                check_true(False, f"the projection uses {k} directions, but A has {r} independent columns: "
+                                  "real directions of the column space were dropped.", name=label,
+                           hint="a fixed tolerance such as 1e-10 throws away every direction when A's entries are "
+                                "tiny: make the tolerance relative to the largest singular value, σ₁ · max(m, p) · ε.")
+        outside = np.linalg.norm(projection - basis @ (basis.T @ projection))
+        if outside > 1e-8 * scale:
+            check_true(False, "the projection has a part outside the column space of A (the span of its columns): "
+                              "with dependent columns, p orthonormal vectors (all of Q, or all of U) span more than "
+                              "the columns do.", name=label,
+                       hint="use only the left singular vectors whose singular values are non-zero (above a tolerance "
+                            "relative to σ₁). " + (singular if rank < p else ""))
+        check_true(np.linalg.norm(A.T @ residual) <= 1e-8 * np.linalg.norm(A) * scale,
+                   "the residual is not at a right angle to every column of A (Aᵀ r ≠ 0): the projection is not the "
+                   "nearest point of the column space.", name=label, hint=hint)
+        check_array(projection, expected, atol=1e-8 * scale, rtol=1e-8, name=f"{label}: the projection", quiet=True,
+                    hint=hint)
+    # Projecting twice changes nothing (P P = P), and what is left over has nothing to project.
+    _, A, b, _ = _projection_cases(rng)[3]
+    once, _ = call(project_onto_columns, A, b, name="project_onto_columns(dependent columns)")
+    twice, left = call(project_onto_columns, A, np.asarray(once, dtype=float),
+                       name="project_onto_columns(A, its own projection)")
+    check_array(twice, once, atol=1e-9 * np.linalg.norm(b), name="projecting the projection again (P P = P)",
+                quiet=True, hint="a vector already in the column space is its own projection.")
+    check_array(left, np.zeros_like(b), atol=1e-9 * np.linalg.norm(b), rtol=0, quiet=True,
+                name="the residual of a vector already in the column space", hint="it is 0.")

@@ -130,3 +130,37 @@ MUTANTS += [
     {"answer": "ex8_answer", "mistake": "solves with the first d rows only",
      "source": _ex8 + "    d = X.shape[1]\n    return np.linalg.solve(X[:d], y[:d])\n", "feedback": "not the least-squares solution"},
 ]
+
+_ex9 = ("def project_onto_columns(A, b):\n    A = np.asarray(A, dtype=float)\n    b = np.asarray(b, dtype=float)\n")
+MUTANTS += [
+    # exercise 9 (derive)
+    {"answer": "ex9_answer", "mistake": "the chapter's projector X (XᵀX)⁻¹ Xᵀ: needs independent columns",
+     "source": _ex9 + "    projection = A @ np.linalg.solve(A.T @ A, A.T @ b)\n    return projection, b - projection\n",
+     "feedback": "singular"},
+    {"answer": "ex9_answer", "mistake": "adds the projections onto each column (right only for orthogonal columns)",
+     "source": _ex9 + "    projection = sum((A[:, j] @ b) / (A[:, j] @ A[:, j]) * A[:, j] for j in range(A.shape[1]))\n"
+               "    return projection, b - projection\n",
+     "feedback": "orthogonal to one another"},
+    {"answer": "ex9_answer", "mistake": "every column of U (full_matrices=True): projects onto all of R^m",
+     "source": _ex9 + "    U, s, Vt = np.linalg.svd(A)\n    projection = U @ (U.T @ b)\n    return projection, b - projection\n",
+     "feedback": "non-zero singular values"},
+    {"answer": "ex9_answer", "mistake": "QR of A: Q spans more than the columns when they are dependent",
+     "source": _ex9 + "    Q, R = np.linalg.qr(A)\n    projection = Q @ (Q.T @ b)\n    return projection, b - projection\n",
+     "feedback": "non-zero singular values"},
+    {"answer": "ex9_answer", "mistake": "counts the singular values that are > 0 (no tolerance)",
+     "source": _ex9 + "    U, s, Vt = np.linalg.svd(A, full_matrices=False)\n    U_r = U[:, s > 0]\n"
+               "    projection = U_r @ (U_r.T @ b)\n    return projection, b - projection\n",
+     "feedback": "tolerance"},
+    {"answer": "ex9_answer", "mistake": "a fixed tolerance of 1e-10, whatever the units of A",
+     "source": _ex9 + "    U, s, Vt = np.linalg.svd(A, full_matrices=False)\n    U_r = U[:, s > 1e-10]\n"
+               "    projection = U_r @ (U_r.T @ b)\n    return projection, b - projection\n",
+     "feedback": "relative to the largest singular value"},
+    {"answer": "ex9_answer", "mistake": "the forbidden pseudo-inverse",
+     "source": _ex9 + "    projection = A @ (np.linalg.pinv(A) @ b)\n    return projection, b - projection\n",
+     "feedback": "rules out"},
+    {"answer": "ex9_answer", "mistake": "returns (residual, projection)",
+     "source": _ex9 + "    U, s, Vt = np.linalg.svd(A, full_matrices=False)\n"
+               "    U_r = U[:, s > s.max(initial=0.0) * max(A.shape) * np.finfo(float).eps]\n"
+               "    projection = U_r @ (U_r.T @ b)\n    return b - projection, projection\n",
+     "feedback": "other order"},
+]

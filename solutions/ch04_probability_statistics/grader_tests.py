@@ -31,7 +31,8 @@ KINDS = {"ex1_test": "apply",
          "ex6_test": "apply",
          "ex7_test": "apply",
          "ex8_test": "apply",
-         "ex9_test": "decide"}
+         "ex9_test": "decide",
+         "ex10_test": "derive"}
 
 def _numpy_only(student, answer_id):
     forbid(student, answer_id, LIBRARIES, LIBRARIES_WHY)
@@ -321,3 +322,67 @@ def ex9_test(student, rng):
         check_true(bool(real) == (expected < alpha), f"the decision should be {expected < alpha} (real when "
                    "p_value < alpha).", name=f"{name}: the decision",
                    hint="use the alpha you are given: real = p_value < alpha.")
+
+
+# --- exercise 10: the rate of spot-machine reclaims, from censored times (derive) --------------------------
+
+def _spot_jobs(rng, n, rate, longest_job):
+    """n jobs on spot machines: lifetimes ~ Exponential(rate), jobs of uniform length; each stops at the first of the two."""
+    lifetimes = rng.exponential(1 / rate, size=n)
+    job_lengths = rng.uniform(0.1, longest_job, size=n)
+    return np.minimum(lifetimes, job_lengths), lifetimes <= job_lengths
+
+
+def ex10_test(student, rng):
+    _numpy_only(student, "ex10_answer")
+    reclaim_rate = student.function("reclaim_rate")
+    derivation = ("write the likelihood: a reclaimed job contributes the density of its time, and a job that finished "
+                  "first only the probability that the machine lasted longer; take the log, set its derivative in λ "
+                  "to zero and solve.")
+    cases = [("the example", np.array([2.5, 6.0, 1.5, 4.0, 9.0]), np.array([True, False, True, True, False])),
+             ("every machine reclaimed", np.array([1.0, 2.0, 3.0]), np.array([True, True, True]))]
+    for n, rate, longest_job in ((40, 0.3, 8.0), (500, 0.05, 10.0), (200, 1.2, 2.0), (1000, 0.5, 24.0)):
+        hours, reclaimed = _spot_jobs(rng, n, rate, longest_job)
+        while not reclaimed.any():  # at least one reclaim, so that the estimate exists
+            hours, reclaimed = _spot_jobs(rng, n, rate, longest_job)
+        cases.append((f"{n} jobs, {reclaimed.sum()} reclaimed", hours, reclaimed))
+    hours, reclaimed = _spot_jobs(rng, 30, 0.4, 6.0)
+    reclaimed[0] = True
+    cases.append(("30 jobs, reclaimed given as 0/1 integers in lists", hours.tolist(), reclaimed.astype(int).tolist()))
+    for what, hours, reclaimed in cases:
+        name = f"reclaim_rate({what})"
+        got = call(reclaim_rate, hours, reclaimed, name=name, hint=derivation)
+        t = np.asarray(hours, dtype=float)
+        event = np.asarray(reclaimed).astype(bool)
+        k, exposure = int(event.sum()), float(t.sum())
+        expected = k / exposure
+        try:
+            value = float(np.asarray(got, dtype=float).reshape(()))
+        except (TypeError, ValueError):
+            value = None
+        if value is not None and not _close(value, expected, rtol=1e-9, atol=0):
+            mistakes = {}
+            if not event.all():
+                mistakes["the jobs that finished first were left out: each of them still ran its hours without being "
+                          "reclaimed, which is evidence that reclaims are rare"] = k / float(t[event].sum())
+                mistakes["every job was counted as reclaimed: a job that finished first tells you only that the "
+                          "machine lasted longer, P(T > t) = 1 - F(t), not the density at t"] = t.size / exposure
+            mistakes["this is a time (hours per reclaim, the mean lifetime 1/λ); the question asks for the rate λ, "
+                     "in reclaims per hour"] = exposure / k
+            for mistake, wrong in mistakes.items():
+                if _close(value, wrong, rtol=1e-9, atol=0):
+                    check_true(False, mistake + ".", name=name, hint=derivation)
+            check_true(np.isfinite(value) and value > 0, "a rate of reclaims is a positive number of reclaims per "
+                       "hour, and this is not one.", name=name, hint=derivation)
+            if value > 0:
+                slope = k / value - exposure  # d/dλ of the log-likelihood k log λ - λ Σ t, at the student's λ
+                direction = "larger" if slope > 0 else "smaller"
+                check_true(False, f"this λ does not maximise the log-likelihood of these jobs: it still grows if λ is "
+                                  f"made {direction}, so its derivative is not zero there.", name=name,
+                           hint=derivation + " A grid search or an optimiser is not accurate enough: the grader asks "
+                                             "for 9 significant digits.")
+        check_scalar(got, expected, rtol=1e-9, atol=0, name=name, quiet=True, hint=derivation)
+    for what, hours in (("no machine reclaimed", [3.0, 5.5, 2.0]), ("a single job, finished", [4.0])):
+        check_raises(reclaim_rate, (hours, [False] * len(hours)), ValueError, name=f"reclaim_rate({what})", quiet=True,
+                     hint="with no reclaim the log-likelihood, -λ Σ t, grows as λ falls to 0: no λ > 0 maximises it, "
+                          "so `raise ValueError(...)` saying so, rather than return 0 or divide by zero.")

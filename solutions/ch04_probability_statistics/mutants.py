@@ -169,3 +169,37 @@ MUTANTS += [
                                  "    return p, p < 0.05\n"),
      "feedback": "the alpha you are given"},
 ]
+
+_RATE = ("def reclaim_rate(hours, reclaimed):\n    hours = np.asarray(hours, dtype=float)\n"
+         "    reclaimed = np.asarray(reclaimed).astype(bool)\n{body}")
+_NONE = "    if not reclaimed.any():\n        raise ValueError('no machine was reclaimed')\n"
+
+MUTANTS += [
+    # exercise 10 (derive)
+    {"answer": "ex10_answer", "mistake": "drops the jobs that finished first (1 / mean of the seen lifetimes)",
+     "source": _RATE.format(body=_NONE + "    return 1 / hours[reclaimed].mean()\n"),
+     "feedback": "finished first were left out"},
+    {"answer": "ex10_answer", "mistake": "counts every job as reclaimed (1 / mean of all the hours)",
+     "source": _RATE.format(body=_NONE + "    return 1 / hours.mean()\n"),
+     "feedback": "counted as reclaimed"},
+    {"answer": "ex10_answer", "mistake": "returns the mean lifetime 1/λ instead of the rate",
+     "source": _RATE.format(body=_NONE + "    return hours.sum() / reclaimed.sum()\n"),
+     "feedback": "asks for the rate"},
+    {"answer": "ex10_answer", "mistake": "returns 0 when nothing was reclaimed",
+     "source": _RATE.format(body="    return reclaimed.sum() / hours.sum()\n"),
+     "feedback": "ValueError"},
+    {"answer": "ex10_answer", "mistake": "a grid search over λ (3 digits)",
+     "source": _RATE.format(body=_NONE + "    grid = np.linspace(0.001, 5.0, 5000)\n"
+                                         "    log_likelihood = reclaimed.sum() * np.log(grid) - grid * hours.sum()\n"
+                                         "    return grid[np.argmax(log_likelihood)]\n"),
+     "feedback": "derivative is not zero"},
+    {"answer": "ex10_answer", "mistake": "an 'unbiased' (k - 1) / Σ t",
+     "source": _RATE.format(body=_NONE + "    return (reclaimed.sum() - 1) / hours.sum()\n"),
+     "feedback": "made larger"},
+    {"answer": "ex10_answer", "mistake": "the example's answer typed in",
+     "source": _RATE.format(body=_NONE + "    return 0.13043478260869565\n"),
+     "feedback": "does not maximise the log-likelihood"},
+    {"answer": "ex10_answer", "mistake": "SciPy's exponential fit on the seen lifetimes",
+     "source": _RATE.format(body=_NONE + "    loc, scale = stats.expon.fit(hours[reclaimed], floc=0)\n    return 1 / scale\n"),
+     "feedback": "use NumPy"},
+]
