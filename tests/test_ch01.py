@@ -52,7 +52,7 @@ if MUTANTS_FILE.exists():
     _mutants_namespace: dict = {}
     exec(MUTANTS_FILE.read_text(), _mutants_namespace)  # noqa: S102 (our own instructor file)
     KEPT_WRONG_ANSWERS = _mutants_namespace["MUTANTS"]
-EXERCISES = sorted({grade_id.split("_")[0] for grade_id in CELLS})
+EXERCISES = sorted({grade_id.split("_")[0] for grade_id in CELLS}, key=lambda exercise: int(exercise[2:]))
 
 
 def run(answer_source: str, test_source: str) -> None:
@@ -236,11 +236,79 @@ def brighten(image, amount):
     return image
 """),
     ],
+    "ex10": [
+        ("visible", "the colleague's function, unchanged", """
+def standardise_examples(batch):
+    flat = batch.reshape(len(batch), -1)
+    flat -= flat.mean(axis=1)
+    flat /= flat.std(axis=1)
+    return flat.reshape(batch.shape)
+"""),
+        ("visible", "fixes the broadcasting only: still writes into the batch through the view", """
+def standardise_examples(batch):
+    flat = batch.reshape(len(batch), -1)
+    flat -= flat.mean(axis=1, keepdims=True)
+    flat /= flat.std(axis=1, keepdims=True)
+    return flat.reshape(batch.shape)
+"""),
+        ("visible", "keepdims on the mean, but not on the standard deviation", """
+def standardise_examples(batch):
+    flat = batch.reshape(len(batch), -1).astype(np.float32)
+    centred = flat - flat.mean(axis=1, keepdims=True)
+    return (centred / flat.std(axis=1)).reshape(batch.shape)
+"""),
+        ("visible", "returns the flattened (n, m) array", """
+def standardise_examples(batch):
+    flat = batch.reshape(len(batch), -1).astype(np.float64)
+    flat = (flat - flat.mean(axis=1, keepdims=True)) / flat.std(axis=1, keepdims=True)
+    return flat.astype(np.float32)
+"""),
+        ("hidden", "right values, but a float64 batch gives a float64 result", """
+def standardise_examples(batch):
+    flat = batch.reshape(len(batch), -1)
+    if flat.dtype == np.uint8:
+        flat = flat.astype(np.float32)
+    flat = (flat - flat.mean(axis=1, keepdims=True)) / flat.std(axis=1, keepdims=True)
+    return flat.reshape(batch.shape)
+"""),
+    ],
+    "ex11": [
+        ("visible", "subtracts row i of Y from row i of X: pairs, not every pair", """
+def pairwise_squared_distances(X, Y):
+    X, Y = X.astype(np.float64), Y.astype(np.float64)
+    return ((X - Y) ** 2).sum(axis=1)
+"""),
+        ("visible", "broadcasts right, but subtracts in uint8", """
+def pairwise_squared_distances(X, Y):
+    return ((X[:, np.newaxis, :] - Y[np.newaxis, :, :]) ** 2).sum(axis=-1).astype(np.float64)
+"""),
+        ("visible", "new axes on the wrong arrays: an (m, n) table", """
+def pairwise_squared_distances(X, Y):
+    X, Y = X.astype(np.float64), Y.astype(np.float64)
+    return ((Y[:, np.newaxis, :] - X[np.newaxis, :, :]) ** 2).sum(axis=-1)
+"""),
+        ("hidden", "widens uint8 to int16: 255**2 does not fit", """
+def pairwise_squared_distances(X, Y):
+    if X.dtype == np.uint8:
+        X, Y = X.astype(np.int16), Y.astype(np.int16)
+    return ((X[:, np.newaxis, :] - Y[np.newaxis, :, :]) ** 2).sum(axis=-1).astype(np.float64)
+"""),
+        ("hidden", "a comprehension over the rows of X", """
+def pairwise_squared_distances(X, Y):
+    X, Y = X.astype(np.float64), Y.astype(np.float64)
+    return np.array([((x - Y) ** 2).sum(axis=1) for x in X])
+"""),
+        ("hidden", "SciPy's cdist", """
+def pairwise_squared_distances(X, Y):
+    from scipy.spatial.distance import cdist
+    return cdist(X.astype(np.float64), Y.astype(np.float64), "sqeuclidean")
+"""),
+    ],
 }
 
 
 def test_every_exercise_has_an_answer_and_a_test():
-    assert EXERCISES == [f"ex{k}" for k in range(1, 10)]
+    assert EXERCISES == [f"ex{k}" for k in range(1, 12)]
     for exercise in EXERCISES:
         assert f"{exercise}_answer" in CELLS and f"{exercise}_test" in CELLS
 
@@ -297,6 +365,43 @@ def test_a_typical_mistake_is_caught(exercise, where, what, source):
     except AssertionError:  # CheckFailed is an AssertionError: the instant feedback rejects it
         return
     assert is_kept, "the visible test lets this mistake through, and mutants.py does not keep it"
+
+
+def test_the_colleagues_standardisation_has_the_bugs_exercise_10_states():
+    """Exercise 10 says the given function runs without an error on four examples of four numbers, yet has three
+    bugs: (n, m) - (n,) (silently wrong when n == m, an error otherwise), writing into the caller's batch through
+    the view that reshape returns, and computing in the batch's own dtype (uint8 fails; float64 stays float64)."""
+    nb = nbformat.read(SOURCE, as_version=4)
+    buggy_cells = [c.source for c in nb.cells if c.cell_type == "code" and "def standardise_examples_buggy" in c.source]
+    assert len(buggy_cells) == 1
+    namespace: dict = {}
+    exec(PREAMBLE + buggy_cells[0], namespace)  # noqa: S102 (our own notebook's code)
+    buggy = namespace["standardise_examples_buggy"]
+    namespace = {}
+    exec(PREAMBLE, namespace)  # noqa: S102
+    exec(textwrap.dedent(CELLS["ex10_answer"]), namespace)  # noqa: S102
+    right = namespace["standardise_examples"]
+
+    rng = np.random.default_rng(10)
+    batch = (rng.normal(size=(4, 2, 2)) * 3 + rng.uniform(-5, 5, size=(4, 1, 1))).astype(np.float32)
+    kept = batch.copy()
+    wrong = buggy(batch)                                   # four examples of four numbers: no error ...
+    assert not np.allclose(wrong, right(kept), atol=1e-3)  # ... but the wrong numbers
+    assert not np.array_equal(batch, kept)                 # ... and the batch changed
+    with pytest.raises(ValueError):                        # n != m: the same slip is an error
+        buggy(rng.normal(size=(3, 5)).astype(np.float32))
+    with pytest.raises(TypeError):                         # uint8 cannot hold the centred values
+        buggy(rng.integers(0, 256, size=(4, 2, 2)).astype(np.uint8))
+    one_example = rng.normal(size=(1, 6))                  # n = 1: right values, but float64 and in place
+    assert buggy(one_example.copy()).dtype == np.float64 and right(one_example).dtype == np.float32
+    # The fix: right values and dtype for every kind of batch, and the batch untouched.
+    for batch in (kept, rng.normal(size=(3, 5)), rng.integers(0, 256, size=(2, 3, 4)).astype(np.uint8)):
+        before = batch.copy()
+        result = right(batch)
+        flat = result.reshape(len(batch), -1).astype(np.float64)
+        np.testing.assert_allclose(flat.mean(axis=1), 0, atol=1e-5)
+        np.testing.assert_allclose(flat.std(axis=1), 1, rtol=1e-5)
+        assert result.dtype == np.float32 and result.shape == batch.shape and np.array_equal(batch, before)
 
 
 # --------------------------------------------------------------------------- the chapter's claims

@@ -11,7 +11,8 @@ import ml_dtypes
 import numpy as np
 import tensorflow as tf
 
-from dlmath.checks import CheckFailed, call, check_array, check_dtype, check_equal, check_scalar, check_true
+from dlmath.checks import (CheckFailed, call, check_array, check_dtype, check_equal, check_scalar, check_shape,
+                           check_true)
 from dlmath.grading.rules import forbid, forbid_loops
 
 
@@ -25,7 +26,9 @@ KINDS = {"ex1_test": "apply",
          "ex6_test": "apply",
          "ex7_test": "apply",
          "ex8_test": "apply",
-         "ex9_test": "apply"}
+         "ex9_test": "apply",
+         "ex10_test": "debug",
+         "ex11_test": "derive"}
 
 def _same(a, b):
     """True when the answer a has b's shape and values (False for anything not comparable)."""
@@ -373,3 +376,170 @@ def ex9_test(student, rng):
         check_array(got, expected, dtype=np.uint8, atol=0, rtol=0, name=label, quiet=True, hint=hint)
         check_true(unchanged, "the input image was changed: return a new array instead.", name=label,
                    hint="np.clip(image.astype(np.int64) + amount, 0, 255).astype(np.uint8) makes new arrays.")
+
+
+# --- exercise 10: the bugs of a per-example standardisation -----------------------------------------
+
+def _standardised_by_loop(batch):
+    """Each example (all the entries of batch[i]) with mean 0 and population standard deviation 1, in float64."""
+    rows = []
+    for example in batch:
+        values = [float(v) for v in np.ravel(example)]
+        mean = sum(values) / len(values)
+        std = (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5
+        rows.append([(v - mean) / std for v in values])
+    return np.array(rows).reshape(batch.shape)
+
+
+def _standardise_batch(rng, shape, dtype):
+    """A batch whose examples have clearly different means and spreads (none constant)."""
+    n = shape[0]
+    if dtype == np.uint8:
+        low = rng.integers(0, 120, size=n)
+        high = low + rng.integers(40, 136, size=n)
+        batch = np.stack([rng.integers(lo, hi, size=shape[1:], endpoint=True) for lo, hi in zip(low, high)])
+        flat = batch.reshape(n, -1)
+        flat[:, 0], flat[:, -1] = low, high          # the smallest and largest values occur: no example is constant
+        return batch.astype(np.uint8)
+    means = rng.uniform(-20.0, 20.0, size=(n,) + (1,) * (len(shape) - 1))
+    spreads = rng.uniform(1.0, 6.0, size=(n,) + (1,) * (len(shape) - 1))
+    return (means + spreads * rng.normal(size=shape)).astype(dtype)
+
+
+def _wrong_standardisations(batch):
+    """{what the student did, in words: what it gives} for the mistakes with a name (float64 values)."""
+    flat = batch.reshape(len(batch), -1).astype(np.float64)
+    n, m = flat.shape
+    mean_col, std_col = flat.mean(axis=1, keepdims=True), flat.std(axis=1, keepdims=True)
+    wrong = {}
+    if n == m:   # (n, n) - (n,) broadcasts without an error: entry j gets example j's mean or deviation
+        centred_wrongly = flat - flat.mean(axis=1)
+        broadcasting = [centred_wrongly / centred_wrongly.std(axis=1), (flat - mean_col) / flat.std(axis=1),
+                        centred_wrongly / std_col, centred_wrongly / flat.std(axis=1)]
+        for values in broadcasting:
+            wrong.setdefault("keepdims", []).append(values)
+    if n > 1:
+        wrong["axis 0"] = [(flat - flat.mean(axis=0)) / flat.std(axis=0)]
+        wrong["whole batch"] = [(flat - flat.mean()) / flat.std()]
+    if m > 1:
+        wrong["ddof"] = [(flat - mean_col) / flat.std(axis=1, ddof=1, keepdims=True)]
+    return {what: [v.reshape(batch.shape) for v in values] for what, values in wrong.items()}
+
+
+WRONG_STANDARDISATION = {
+    "keepdims": ("on a square (n, n) array, (n, n) - (n,) runs without an error but subtracts the mean (or divides "
+                 "by the deviation) of example j from entry j of every example, instead of using each example's own.",
+                 "keep the reduced axis: mean(axis=1, keepdims=True) and std(axis=1, keepdims=True) have shape "
+                 "(n, 1), a column that lines up with the rows."),
+    "axis 0": ("this standardises each position over the examples (axis 0), as Section 4.1 does for features; here "
+               "each example uses its own mean and deviation.", "reduce over axis 1 of the (n, m) array."),
+    "whole batch": ("this uses one mean and one deviation for the whole batch; each example needs its own.",
+                    "reduce over axis 1 of the (n, m) array, one mean per example."),
+    "ddof": ("this divides by the sample standard deviation (ddof=1); the formula divides by m (ddof=0, NumPy's "
+             "default).", "use std(...) without ddof."),
+}
+
+
+def ex10_test(student, rng):
+    cases = [((5, 5), np.float32), ((6, 2, 3), np.float32), ((3, 7), np.float32), ((4, 8, 8), np.uint8),
+             ((8, 2, 4), np.uint8), ((2, 5), np.float64), ((1, 6), np.float32), ((3, 2, 2, 3), np.float64)]
+    for shape, dtype in cases:
+        batch = _standardise_batch(rng, shape, dtype)
+        n, m = shape[0], int(np.prod(shape[1:]))
+        label = f"standardise_examples({np.dtype(dtype).name} batch of shape {shape})"
+        if dtype == np.uint8:
+            hint = ("a uint8 array can hold neither a mean nor a negative number: compute on a new float array "
+                    "(astype makes one).")
+        elif n != m:
+            hint = ("with n examples of m numbers, (n, m) - (n,) does not broadcast when n != m: "
+                    "keep the reduced axis with keepdims=True.")
+        else:
+            hint = "compare each line with the formula; check the shapes of the means and deviations."
+        try:
+            got, (unchanged,) = _call_and_watch(student, "standardise_examples", batch)
+        except CheckFailed as failure:
+            raise CheckFailed(f"{label}: {failure}\nhint: {hint}") from None
+        check_shape(got, shape, name=label, quiet=True,
+                    hint="return an array of the batch's own shape: reshape(batch.shape) at the end.")
+        expected = _standardised_by_loop(batch)
+        if not _same(got, expected):
+            for what, candidates in _wrong_standardisations(batch).items():
+                if any(_same(got, values) for values in candidates):
+                    problem, fix = WRONG_STANDARDISATION[what]
+                    check_true(False, problem, name=label, hint=fix)
+        check_array(got, expected, rtol=1e-4, atol=1e-4, name=label, quiet=True,
+                    hint="example i must have mean 0 and standard deviation 1 over its own m entries.")
+        check_dtype(got, np.float32, name=label, quiet=True,
+                    hint="the result is float32 whatever the batch's dtype: convert with .astype(np.float32).")
+        check_true(unchanged, "the caller's batch was changed by the call: the function wrote into it.",
+                   name=label, hint="batch.reshape(...) is a view of the same memory, so `-=` and `/=` on it change "
+                                    "batch; compute a new array instead (flat - means, or a copy).")
+
+
+# --- exercise 11: pairwise squared distances --------------------------------------------------------
+
+DISTANCE_HELPERS = ["scipy.spatial.distance.cdist", "scipy.spatial.distance.pdist", "scipy.spatial.distance_matrix",
+                    "scipy.spatial.distance.sqeuclidean", "scipy.spatial.distance.euclidean",
+                    "sklearn.metrics.pairwise_distances", "sklearn.metrics.pairwise.pairwise_distances",
+                    "sklearn.metrics.pairwise.euclidean_distances", "sklearn.metrics.euclidean_distances",
+                    "np.linalg.norm", "scipy.linalg.norm", "tf.norm", "tf.linalg.norm", "tf.math.reduce_euclidean_norm"]
+
+
+def _squared_distances_by_loop(X, Y):
+    return np.array([[sum((float(a) - float(b)) ** 2 for a, b in zip(x, y)) for y in Y] for x in X])
+
+
+def _distance_points(rng, n, m, d, dtype):
+    if dtype == np.uint8:
+        X = rng.integers(0, 256, size=(n, d), dtype=np.uint8)
+        Y = rng.integers(0, 256, size=(m, d), dtype=np.uint8)
+        X[0, 0], Y[-1, 0] = 0, 255            # a difference of 255: its square does not fit in int16
+        Y[0] = X[0]                           # one distance is 0
+        return X, Y
+    X = (rng.normal(size=(n, d)) * 3.0 + 1.0).astype(dtype)
+    Y = (rng.normal(size=(m, d)) * 3.0 - 1.0).astype(dtype)
+    Y[0] = X[0]
+    return X, Y
+
+
+def ex11_test(student, rng):
+    forbid_loops(student, "ex11_answer", "let broadcasting make every pair")
+    forbid(student, "ex11_answer", DISTANCE_HELPERS, "find the shapes that make broadcasting compute every pair")
+    distances = student.function("pairwise_squared_distances")
+    cases = [(2, 3, 2, np.float64), (5, 3, 4, np.float64), (4, 4, 4, np.float32), (3, 6, 1, np.float32),
+             (1, 5, 3, np.float64), (6, 1, 7, np.float64), (4, 7, 16, np.uint8), (3, 3, 64, np.uint8)]
+    for n, m, d, dtype in cases:
+        X, Y = _distance_points(rng, n, m, d, dtype)
+        label = f"pairwise_squared_distances(X {X.shape}, Y {Y.shape}, {np.dtype(dtype).name})"
+        got = call(distances, X, Y, name=label,
+                   hint="D pairs every row of X with every row of Y: give X and Y new axes of length 1 so that the "
+                        "differences have shape (n, m, d).")
+        expected = _squared_distances_by_loop(X, Y)
+        array = np.asarray(got, dtype=float) if isinstance(got, np.ndarray) else None
+        if array is not None and array.shape == (m, n) and n != m:
+            check_true(False, "the result is transposed: row i of D belongs to row i of X, column j to row j of Y.",
+                       name=label, hint="X gets the new axis in the middle, (n, 1, d); Y at the front, (1, m, d).")
+        check_shape(got, (n, m), name=label,
+                    hint="D pairs every row of X with every row of Y: one row per row of X, one column per row of Y; "
+                         "sum over the feature axis only.")
+        if _same(got, np.sqrt(expected)):
+            check_true(False, "these are the distances; the exercise asks for their squares (no square root).",
+                       name=label, hint="sum the squared differences and stop there.")
+        differences = X.astype(np.float64)[:, None, :] - Y.astype(np.float64)[None, :, :]
+        if _same(got, differences.sum(axis=-1) ** 2) and not _same(got, expected):
+            check_true(False, "this squares the sum of the differences; D is the sum of the squared differences.",
+                       name=label, hint="square first, then sum over the feature axis.")
+        if dtype == np.uint8:
+            wrapped = ((X[:, None, :] - Y[None, :, :]) ** 2).sum(axis=-1)
+            if _same(got, wrapped):
+                check_true(False, "the uint8 differences wrapped around: in uint8, 10 - 20 is 246 and 246**2 wraps "
+                                  "again.", name=label, hint="convert X and Y to float64 before subtracting.")
+            check_array(got, expected, rtol=0, atol=1e-6, name=label, quiet=True,
+                        hint="for uint8 pixels the distances are exact whole numbers: a square of 255**2 = 65025 "
+                             "does not fit in int16, and uint8 wraps around; compute in float64 (or int64).")
+        else:
+            scale = float(np.mean(expected)) + 1.0
+            check_array(got, expected, rtol=1e-5, atol=1e-6 * scale, name=label, quiet=True,
+                        hint="D[i, j] is the sum over k of (X[i, k] - Y[j, k])**2.")
+        check_dtype(got, np.float64, name=label, quiet=True,
+                    hint="return float64 whatever the inputs' dtype: convert X and Y with astype(np.float64) first.")
