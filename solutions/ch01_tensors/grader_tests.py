@@ -534,6 +534,11 @@ def ex11_test(student, rng):
             if _same(got, wrapped):
                 check_true(False, "the uint8 differences wrapped around: in uint8, 10 - 20 is 246 and 246**2 wraps "
                                   "again.", name=label, hint="convert X and Y to float64 before subtracting.")
+            with np.errstate(over="ignore"):
+                squares16 = ((X.astype(np.int16)[:, None, :] - Y.astype(np.int16)[None, :, :]) ** 2).sum(axis=-1)
+            if _same(got, squares16) and not _same(got, expected):
+                check_true(False, "the squares overflowed: 255**2 = 65025 does not fit in int16 (largest 32767).",
+                           name=label, hint="compute in float64 (or int64): astype(np.float64) before subtracting.")
             check_array(got, expected, rtol=0, atol=1e-6, name=label, quiet=True,
                         hint="for uint8 pixels the distances are exact whole numbers: a square of 255**2 = 65025 "
                              "does not fit in int16, and uint8 wraps around; compute in float64 (or int64).")
