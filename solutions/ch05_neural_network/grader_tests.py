@@ -39,7 +39,8 @@ KINDS = {"ex1_test": "apply",
          "ex5_test": "apply",
          "ex6_test": "apply",
          "ex7_test": "apply",
-         "ex8_test": "derive"}
+         "ex8_test": "derive",
+         "ex9_test": "debug"}
 
 def _normalise(source):
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
@@ -416,3 +417,103 @@ def ex8_test(student, rng):
             check_true(False, "this is the gradient of the sum; the loss is the mean over the n examples.", name=name,
                        hint="divide by n.")
         check_array(got, expected, rtol=1e-9, atol=1e-15, name=name, hint=case_hint, quiet=True)
+
+
+# --- exercise 9: debug a backward pass ----------------------------------------------------------------
+
+def _network_gradients(X, y, W1, b1, W2, b2, *, mask=True):
+    """The gradients of the mean softmax cross-entropy of ReLU(X W1 + b1) W2 + b2, example by example.
+
+    With ``mask=False``: the same with the ReLU mask left out (the most common bug), for feedback.
+    """
+    n, k = X.shape[0], W2.shape[1]
+    grads = [np.zeros_like(W1), np.zeros_like(b1), np.zeros_like(W2), np.zeros_like(b2)]
+    for i in range(n):
+        z1 = X[i] @ W1 + b1
+        a1 = np.maximum(z1, 0)
+        z2 = a1 @ W2 + b2
+        p = np.exp(z2 - z2.max())
+        p /= p.sum()
+        g2 = (p - np.eye(k)[y[i]]) / n                 # dL/dlogits of example i (the loss is a mean)
+        g1 = (W2 @ g2) * ((z1 > 0) if mask else 1.0)   # back through W2, then through the ReLU
+        grads[0] += np.outer(X[i], g1)
+        grads[1] += g1
+        grads[2] += np.outer(a1, g2)
+        grads[3] += g2
+    return tuple(grads)
+
+
+def _untransposed(X, y, W1, b1, W2, b2):
+    """Layer 1's gradients (with and without the ReLU mask) when W2 is used where W2ᵀ belongs (needs h = k)."""
+    n = X.shape[0]
+    Z1 = X @ W1 + b1
+    logits = np.maximum(Z1, 0) @ W2 + b2
+    P = np.exp(logits - logits.max(axis=1, keepdims=True))
+    G2 = (P / P.sum(axis=1, keepdims=True) - np.eye(W2.shape[1])[y]) / n
+    G1_masked, G1_unmasked = (G2 @ W2) * (Z1 > 0), G2 @ W2
+    return (X.T @ G1_masked, X.T @ G1_unmasked), (G1_masked.sum(axis=0), G1_unmasked.sum(axis=0))
+
+
+def _network_case(rng, n, d, h, k):
+    X = rng.normal(size=(n, d))
+    y = rng.integers(0, k, size=n)
+    W1, b1 = rng.normal(size=(d, h)), 0.5 * rng.normal(size=h)
+    W2, b2 = rng.normal(size=(h, k)), 0.5 * rng.normal(size=k)
+    return X, y, W1, b1, W2, b2
+
+
+def ex9_test(student, rng):
+    forbid(student, "ex9_answer", ["tf.GradientTape", "GradientTape", "tf.gradients", "jax", "torch"],
+           "repair the NumPy backward pass itself; use tf.GradientTape or numerical_gradient in a scratch cell "
+           "to check it, not in the answer")
+    network_gradients = student.function("network_gradients")
+    visible = (np.array([[1.0, 2.0], [-1.0, 0.5], [0.0, -1.0], [2.0, 1.0]]), np.array([0, 1, 1, 0]),
+               np.array([[0.5, -1.0, 0.25], [1.0, 0.5, -0.5]]), np.array([0.25, 0.75, -0.25]),
+               np.array([[1.0, -1.0], [-0.5, 0.5], [0.25, 1.0]]), np.array([0.1, -0.1]))
+    cases = [(visible, "the example: n=4, d=2, h=3, k=2")]
+    for n, d, h, k in ((6, 4, 5, 3), (10, 3, 7, 4), (1, 5, 2, 3), (8, 2, 4, 4), (3, 3, 3, 3)):
+        cases.append((_network_case(rng, n, d, h, k), f"n={n}, d={d}, h={h}, k={k}"))
+    labels = ("grad_W1", "grad_b1", "grad_W2", "grad_b2")
+    hints = {"grad_W2": "grad_W2 = A1ᵀ G2 with G2 = (P − Y) / n.",
+             "grad_b2": "b2 is added to every row, so its gradient sums G2 over the rows (axis=0): shape (k,).",
+             "grad_W1": "grad_W1 = Xᵀ G1 with G1 = (G2 W2ᵀ) ⊙ ReLU'(Z1).",
+             "grad_b1": "grad_b1 sums G1 = (G2 W2ᵀ) ⊙ ReLU'(Z1) over the rows."}
+    for (X, y, W1, b1, W2, b2), description in cases:
+        name = f"network_gradients({description})"
+        got = call(network_gradients, X, y, W1, b1, W2, b2, name=name,
+                   hint="check the shape of every product when all the sizes differ: the gradient flowing back "
+                        "into the hidden layer is G2 W2ᵀ, (n, k) times (k, h).")
+        check_true(isinstance(got, (tuple, list)) and len(got) == 4,
+                   f"expected four arrays (grad_W1, grad_b1, grad_W2, grad_b2), but got {type(got).__name__}.",
+                   name=name, hint="end with `return grad_W1, grad_b1, grad_W2, grad_b2`.")
+        expected = _network_gradients(X, y, W1, b1, W2, b2)
+        unmasked = _network_gradients(X, y, W1, b1, W2, b2, mask=False)
+        n, h, k = X.shape[0], W1.shape[1], W2.shape[1]
+        for index, label in enumerate(labels):
+            check_shape(got[index], expected[index].shape, name=f"{name}: {label}", quiet=True,
+                        hint=f"a gradient has the shape of its parameter. {hints[label]}")
+        if n > 1 and all(_close(g, n * e) for g, e in zip(got, expected)):
+            check_true(False, "every gradient is n times too large: G2 = P − Y is not divided by n, but the loss "
+                              "is a mean over the n examples.", name=name, hint="divide G2 by n.")
+        for index in (2, 3):
+            if n > 1 and _close(got[index], expected[index] / n):
+                check_true(False, "this is divided by n twice: G2 already holds the 1/n of the mean.",
+                           name=f"{name}: {labels[index]}", hint=hints[labels[index]])
+            check_array(got[index], expected[index], name=f"{name}: {labels[index]}", hint=hints[labels[index]],
+                        quiet=True)
+        for index in (0, 1):
+            label = labels[index]
+            if n > 1 and _close(got[index], n * expected[index]):
+                check_true(False, "the layer-1 gradient is n times too large, although layer 2's is right: the "
+                                  "1/n of the mean must reach layer 1 too.", name=f"{name}: {label}",
+                           hint="divide G2 by n before it is sent back through W2, not only the layer-2 gradients.")
+            if not _close(unmasked[index], expected[index]) and any(_close(got[index], c * unmasked[index])
+                                                                     for c in (1, n)):
+                check_true(False, "the ReLU mask is missing: the gradient went back through the hidden units as if "
+                                  "ReLU were the identity.", name=f"{name}: {label}",
+                           hint="multiply G2 W2ᵀ entry by entry by ReLU'(Z1) = (Z1 > 0).")
+            if h == k and any(_close(got[index], c * g) and not _close(g, expected[index])
+                              for g in _untransposed(X, y, W1, b1, W2, b2)[index] for c in (1, n)):
+                check_true(False, "W2 is used where W2ᵀ belongs: with h = k the shapes fit, the values do not.",
+                           name=f"{name}: {label}", hint="the gradient flowing back into the hidden layer is G2 W2ᵀ.")
+            check_array(got[index], expected[index], name=f"{name}: {label}", hint=hints[label], quiet=True)

@@ -231,3 +231,54 @@ MUTANTS += [
                                 "    return tape.gradient(loss, zt).numpy()\n"),
      "feedback": "rules out"},
 ]
+
+_GRADS = '''def network_gradients(X, y, W1, b1, W2, b2):
+    X, W1, b1, W2, b2 = (np.asarray(a, dtype=np.float64) for a in (X, W1, b1, W2, b2))
+    y = np.asarray(y)
+    n = X.shape[0]
+    Z1 = X @ W1 + b1
+    A1 = np.maximum(Z1, 0)
+    logits = A1 @ W2 + b2
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    P = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
+    G2 = P.copy()
+    G2[np.arange(n), y] -= 1
+{body}    return grad_W1, grad_b1, grad_W2, grad_b2
+'''
+
+
+def _grads(divide="    G2 /= n\n", W2="A1.T @ G2", b2="G2.sum(axis=0)", G1="(G2 @ W2.T) * (Z1 > 0)"):
+    return _GRADS.format(body=f"{divide}    grad_W2 = {W2}\n    grad_b2 = {b2}\n    G1 = {G1}\n"
+                              "    grad_W1 = X.T @ G1\n    grad_b1 = G1.sum(axis=0)\n")
+
+
+MUTANTS += [
+    {"answer": "ex9_answer", "mistake": "ReLU mask still missing (three bugs fixed)",
+     "source": _grads(G1="G2 @ W2.T"), "feedback": "ReLU mask"},
+    {"answer": "ex9_answer", "mistake": "G2 still not divided by n (three bugs fixed)",
+     "source": _grads(divide=""), "feedback": "not divided by n"},
+    {"answer": "ex9_answer", "mistake": "the 1/n put on the layer-2 gradients only",
+     "source": _grads(divide="", W2="A1.T @ G2 / n", b2="G2.sum(axis=0) / n"), "feedback": "reach layer 1"},
+    {"answer": "ex9_answer", "mistake": "grad_b2 still summed over the wrong axis (three bugs fixed)",
+     "source": _grads(b2="G2.sum(axis=1)"), "feedback": "over the rows (axis=0)"},
+    {"answer": "ex9_answer", "mistake": "W2 still not transposed (three bugs fixed)",
+     "source": _grads(G1="(G2 @ W2) * (Z1 > 0)"), "feedback": "G2 W2ᵀ"},
+    {"answer": "ex9_answer", "mistake": "the bias bug 'fixed' with a mean: divided by n twice",
+     "source": _grads(b2="G2.mean(axis=0)"), "feedback": "twice"},
+    {"answer": "ex9_answer", "mistake": "gradients taken with tf.GradientTape instead of repairing the code",
+     "source": "def network_gradients(X, y, W1, b1, W2, b2):\n"
+               "    variables = [tf.Variable(np.asarray(a, dtype=np.float64)) for a in (W1, b1, W2, b2)]\n"
+               "    with tf.GradientTape() as tape:\n"
+               "        hidden = tf.nn.relu(np.asarray(X, dtype=np.float64) @ variables[0] + variables[1])\n"
+               "        logits = hidden @ variables[2] + variables[3]\n"
+               "        loss = tf.reduce_mean(tf.nn.sparse_softmax_cross_entropy_with_logits(labels=y, logits=logits))\n"
+               "    return tuple(g.numpy() for g in tape.gradient(loss, variables))\n",
+     "feedback": "rules out"},
+]
+
+MUTANTS += [
+    {"answer": "ex9_answer", "mistake": "the buggy function handed in unchanged (it ran on the all-3 sizes)",
+     "source": _GRADS.format(body="    grad_W2 = A1.T @ G2\n    grad_b2 = G2.sum(axis=1)\n    G1 = G2 @ W2\n"
+                                  "    grad_W1 = X.T @ G1\n    grad_b1 = G1.sum(axis=0)\n"),
+     "feedback": "G2 W2ᵀ"},
+]

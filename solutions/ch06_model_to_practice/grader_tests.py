@@ -37,7 +37,8 @@ KINDS = {"ex1_test": "apply",
          "ex5_test": "apply",
          "ex6_test": "apply",
          "ex7_test": "apply",
-         "ex8_test": "derive"}
+         "ex8_test": "derive",
+         "ex9_test": "decide"}
 
 def _normalise(source):
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
@@ -362,3 +363,128 @@ def _close(a, b, rtol=1e-6, atol=1e-12):
     except (TypeError, ValueError):
         return False
     return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+
+
+# --- exercise 9: one threshold under a fairness constraint (decide) -----------------------------------
+
+def _fair_choice(scores, y_true, group, max_gap, *, rate="tpr", flag_ge=False, strict=False, signed=False,
+                 constrained=True, objective="accuracy", tie="smallest"):
+    """The threshold the exercise asks for, by brute force over the distinct scores (the defaults), and the
+    answers of the typical mistakes (the options), for feedback. Accuracy is compared in whole counts."""
+    groups = np.unique(group)
+    best, best_key = None, None
+    for t in np.unique(scores):
+        flagged = scores >= t if flag_ge else scores > t
+        rates = []
+        for g in groups:
+            among = (group == g) & {"tpr": y_true == 1, "fpr": y_true == 0, "all": np.ones_like(y_true, bool)}[rate]
+            rates.append(np.sum(flagged & among) / np.sum(among))
+        gap = rates[0] - rates[-1] if signed else max(rates) - min(rates)
+        if constrained and not (gap < max_gap if strict else gap <= max_gap):
+            continue
+        key = int(np.sum(flagged == (y_true == 1))) if objective == "accuracy" else -gap
+        if best_key is None or key > best_key or (tie == "largest" and key == best_key):
+            best, best_key = float(t), key
+    return best
+
+
+def _tpr_gap_and_correct(scores, y_true, group, t):
+    flagged = scores > t
+    tprs = [np.mean(flagged[(group == g) & (y_true == 1)]) for g in np.unique(group)]
+    return max(tprs) - min(tprs), int(np.sum(flagged == (y_true == 1)))
+
+
+_FAIR_MISTAKES = (
+    ({"flag_ge": True}, "this is the answer for flagging score ≥ t; the model flags a score strictly above the "
+                        "threshold, score > t."),
+    ({"strict": True}, "this refuses thresholds whose gap equals max_gap exactly; the constraint is gap ≤ max_gap, "
+                       "so those are allowed."),
+    ({"signed": True}, "this bounds the signed difference of two groups' rates; the constraint bounds the absolute "
+                       "gap, max over the groups minus min, whichever group is ahead."),
+    ({"rate": "fpr"}, "this bounds the gap in false-positive rates; the constraint is on the true-positive rates "
+                      "(among each group's y = 1 examples)."),
+    ({"rate": "all"}, "this bounds the gap in the share of each group flagged; the true-positive rate counts only "
+                      "the group's y = 1 examples."),
+    ({"constrained": False}, "this is the most accurate threshold when the constraint is ignored; its gap in "
+                             "true-positive rates is larger than max_gap."),
+    ({"objective": "gap"}, "this threshold has the smallest gap, not the highest accuracy among the thresholds "
+                           "whose gap is at most max_gap."),
+    ({"tie": "largest"}, "several thresholds reach the best accuracy within the constraint; return the smallest."),
+)
+
+
+def _fair_data(rng, n, groups, *, lower_first, rounded):
+    """Scores like the chapter's: the positives of one group score lower (a score that separates worse)."""
+    group_index = rng.integers(0, len(groups), size=n)
+    y = (rng.random(n) < rng.uniform(0.2, 0.4)).astype(int)
+    for g in range(len(groups)):          # every group has at least two positives and two negatives
+        members = np.flatnonzero(group_index == g)
+        y[members[:2]], y[members[2:4]] = 1, 0
+    shift = np.where(group_index == (0 if lower_first else len(groups) - 1), 0.8, 1.8)
+    scores = 1 / (1 + np.exp(-(rng.normal(size=n) + y * shift - 1.0)))
+    if rounded:
+        scores = np.round(scores, 2)      # repeated scores
+    return scores, y, np.asarray(groups)[group_index]
+
+
+def _safe_gap(rng, scores, y, group, low, high):
+    """A max_gap in [low, high] that no threshold's gap comes within 1e-9 of (no knife edge for the float gap)."""
+    gaps = np.array([_tpr_gap_and_correct(scores, y, group, t)[0] for t in np.unique(scores)])
+    while True:
+        max_gap = float(rng.uniform(low, high))
+        if np.all(np.abs(gaps - max_gap) > 1e-9):
+            return max_gap
+
+
+def ex9_test(student, rng):
+    fair_threshold = student.function("fair_threshold")
+    hint = ("for every distinct score t: flag score > t, compute each group's true-positive rate; keep t if max − min "
+            "≤ max_gap; among those, the most accurate over all examples, the smallest t on a tie.")
+    s = np.array([0.8, 0.55, 0.95, 0.5, 0.05, 0.1, 0.4, 0.9, 0.2, 0.35, 0.7, 0.55, 0.25, 0.45, 0.6, 0.3])
+    y = np.array([1, 1, 1, 1, 0, 0, 0, 0] * 2)
+    group = np.array(["A"] * 8 + ["B"] * 8)
+    cases = [(s, y, group, 0.25, "the example, max_gap 0.25"), (s, y, group, 0.0, "the example, max_gap 0"),
+             (s, y, group, 1.0, "the example, max_gap 1")]
+    for n, groups, lower_first, rounded in ((300, np.array([0, 1]), False, False),
+                                            (400, np.array(["north", "south"]), True, False),
+                                            (250, np.array(["a", "b", "c"]), True, True),
+                                            (500, np.array([3, 7]), True, True)):
+        scores, labels, members = _fair_data(rng, n, groups, lower_first=lower_first, rounded=rounded)
+        description = (f"{n} examples, {len(groups)} groups" + (", repeated scores" if rounded else ""))
+        for low, high in ((0.02, 0.1), (0.15, 0.35)):
+            max_gap = _safe_gap(rng, scores, labels, members, low, high)
+            cases.append((scores, labels, members, max_gap, f"{description}, max_gap {max_gap:.3f}"))
+        cases.append((scores, labels, members, 0.0, f"{description}, max_gap 0"))
+    first_wrong = None          # (name, messages): kept until a case names one mistake alone
+    for scores, labels, members, max_gap, description in cases:
+        name = f"fair_threshold({description})"
+        sent = _in_kernel(student, members) if members.dtype.kind == "U" else members
+        got = call(fair_threshold, scores, labels, sent, max_gap, name=name)
+        check_true(isinstance(got, (int, float, np.integer, np.floating)) and not isinstance(got, bool),
+                   f"expected one number, the threshold, but got {type(got).__name__}.", name=name,
+                   hint="return float(t) for the chosen t.")
+        expected = _fair_choice(scores, labels, members, max_gap)
+        if got == expected:
+            continue
+        check_true(bool(np.any(scores == got)), "this is not one of the scores: the candidate thresholds are the "
+                   "distinct values of scores (np.unique(scores)).", name=name, hint=hint)
+        messages = [message for options, message in _FAIR_MISTAKES
+                    if got == _fair_choice(scores, labels, members, max_gap, **options)]
+        if len(messages) == 1:
+            check_true(False, messages[0], name=name, hint=hint)
+        if not messages:
+            gap, correct = _tpr_gap_and_correct(scores, labels, members, got)
+            best_correct = _tpr_gap_and_correct(scores, labels, members, expected)[1]
+            if gap > max_gap:
+                messages = ["at this threshold the gap in true-positive rates between the groups is larger than "
+                            "max_gap: the constraint is not met."]
+            elif correct < best_correct:
+                messages = ["another threshold within the constraint is more accurate."]
+            else:
+                messages = ["another threshold within the constraint is as accurate and smaller: return the smallest."]
+        if first_wrong is None:
+            first_wrong = (name, messages)
+    if first_wrong is not None:   # no case singled out one mistake: name every one that fits
+        name, messages = first_wrong
+        check_true(False, messages[0] if len(messages) == 1 else
+                   "this is the answer of more than one mistake: " + " Or: ".join(messages), name=name, hint=hint)

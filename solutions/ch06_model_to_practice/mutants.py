@@ -221,3 +221,52 @@ MUTANTS += [
     {"answer": "ex8_answer", "mistake": "summed over the outputs (axis=1)",
      "source": _WORST.format(body="    return np.abs(errors).sum(axis=1)\n"), "feedback": "summed over the inputs"},
 ]
+
+_FAIR = '''def fair_threshold(scores, y_true, group, max_gap):
+    scores, y_true, group = np.asarray(scores, dtype=np.float64), np.asarray(y_true), np.asarray(group)
+    best, best_correct = None, -1
+    for t in {candidates}:
+        flagged = scores {flag} t
+        rates = [np.mean(flagged[{among}]) for g in np.unique(group)]
+        gap = {gap}
+        if {keep}:
+            correct = int(np.sum(flagged == (y_true == 1)))
+            if correct {better} best_correct:
+                best, best_correct = t, correct
+    return float(best)
+'''
+
+
+def _fair(candidates="np.unique(scores)", flag=">", among="(group == g) & (y_true == 1)", gap="max(rates) - min(rates)",
+          keep="gap <= max_gap", better=">"):
+    return _FAIR.format(candidates=candidates, flag=flag, among=among, gap=gap, keep=keep, better=better)
+
+
+MUTANTS += [
+    {"answer": "ex9_answer", "mistake": "the constraint ignored: the most accurate threshold",
+     "source": _fair(keep="True"), "feedback": "ignored"},
+    {"answer": "ex9_answer", "mistake": "the gap measured on false-positive rates",
+     "source": _fair(among="(group == g) & (y_true == 0)"), "feedback": "false-positive rates"},
+    {"answer": "ex9_answer", "mistake": "the gap measured on the share flagged (demographic parity)",
+     "source": _fair(among="group == g"), "feedback": "share of each group flagged"},
+    {"answer": "ex9_answer", "mistake": "the smallest gap, whatever the accuracy",
+     "source": "def fair_threshold(scores, y_true, group, max_gap):\n"
+               "    scores, y_true, group = np.asarray(scores, dtype=np.float64), np.asarray(y_true), np.asarray(group)\n"
+               "    best, best_gap = None, np.inf\n"
+               "    for t in np.unique(scores):\n"
+               "        flagged = scores > t\n"
+               "        rates = [np.mean(flagged[(group == g) & (y_true == 1)]) for g in np.unique(group)]\n"
+               "        if max(rates) - min(rates) < best_gap:\n"
+               "            best, best_gap = t, max(rates) - min(rates)\n"
+               "    return float(best)\n",
+     "feedback": "smallest gap"},
+    {"answer": "ex9_answer", "mistake": "flags score >= t", "source": _fair(flag=">="), "feedback": "score > t"},
+    {"answer": "ex9_answer", "mistake": "gap < max_gap instead of <=", "source": _fair(keep="gap < max_gap"),
+     "feedback": "equals max_gap"},
+    {"answer": "ex9_answer", "mistake": "a tie goes to the largest threshold", "source": _fair(better=">="),
+     "feedback": "smallest"},
+    {"answer": "ex9_answer", "mistake": "the signed difference of the first and last group",
+     "source": _fair(gap="rates[0] - rates[-1]"), "feedback": "absolute gap"},
+    {"answer": "ex9_answer", "mistake": "thresholds from a grid of 101 values, not the scores",
+     "source": _fair(candidates="np.linspace(0, 1, 101)"), "feedback": "distinct values of scores"},
+]
