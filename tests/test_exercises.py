@@ -170,6 +170,40 @@ def test_every_question_has_a_trusted_test_and_three_kept_wrong_answers(name):
             assert mutant["mistake"] and mutant["feedback"], f"{name} {answer}: a mutant without mistake or feedback"
 
 
+#: Kinds of question (``KINDS`` in grader_tests.py); the last three make the student think.
+KINDS = {"apply", "predict", "derive", "decide", "debug"}
+THOUGHTFUL = {"derive", "decide", "debug"}
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_every_question_has_a_kind_and_two_make_the_student_think(name):
+    """Issue 18: at least two exercises per chapter where the student derives, decides or debugs."""
+    assignment = grade.load_assignment(name, ROOT / "solutions")
+    kinds = kinds_of(name)
+    questions = {question.grade_id for question in assignment.questions}
+    assert set(kinds) == questions, f"{name}: KINDS names {sorted(set(kinds) ^ questions)} wrongly"
+    assert set(kinds.values()) <= KINDS, f"{name}: unknown kinds {set(kinds.values()) - KINDS}"
+    thoughtful = sorted(q for q, kind in kinds.items() if kind in THOUGHTFUL)
+    assert len(thoughtful) >= 2, f"{name}: only {thoughtful} derive, decide or debug; at least 2 are needed"
+
+
+def test_the_kind_check_rejects_a_chapter_of_transcriptions(monkeypatch):
+    """The check above fails for a chapter whose questions are all 'apply' (kept wrong input)."""
+    name = ASSIGNMENTS[0]
+    all_apply = {question: "apply" for question in kinds_of(name)}
+    monkeypatch.setattr(sys.modules[__name__], "kinds_of", lambda _name: all_apply)
+    with pytest.raises(AssertionError, match="at least 2 are needed"):
+        test_every_question_has_a_kind_and_two_make_the_student_think(name)
+
+
+def kinds_of(name: str) -> dict:
+    """``KINDS`` of the assignment's trusted tests: ``{test grade_id: kind}``."""
+    spec = importlib.util.spec_from_file_location(f"kinds_{name}", trusted(name) / "grader_tests.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(getattr(module, "KINDS", {}))
+
+
 def visible_test_errors(nb) -> dict:
     """Run the notebook's code in-process, test cells included; ``{test grade_id: exception name or ''}``."""
     namespace: dict = {}

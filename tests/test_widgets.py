@@ -231,7 +231,8 @@ def test_every_module_of_the_package_is_a_registered_explorer():
     folder = Path(explorers.__file__).parent
     modules = {p.stem for p in folder.glob("*.py") if not p.stem.startswith("_")} - {"base", "static"}
     assert set(explorers.REGISTRY) == modules
-    assert modules >= {"activation", "distribution", "fairness", "gradient_descent", "linear_map", "shapes"}
+    assert modules >= {"activation", "distribution", "fairness", "gradient_descent", "linear_map", "network",
+                       "shapes", "training"}
     for name, info in explorers.REGISTRY.items():
         assert info.bench_plan and info.test_plan, f"{name} declares no controls to move"
         assert info.chapter.startswith("notebooks/")
@@ -243,8 +244,25 @@ def test_widgets_is_the_same_package_under_its_first_name():
     # The names the chapter notebooks call.
     for name in ("gradient_descent_explorer", "gradient_descent_static", "distribution_explorer",
                  "distribution_static", "linear_map_explorer", "linear_map_static", "activation_explorer",
-                 "activation_static", "shapes_explorer", "shapes_static", "fairness_explorer", "fairness_static"):
+                 "activation_static", "shapes_explorer", "shapes_static", "fairness_explorer", "fairness_static",
+                 "network_explorer", "network_static", "training_explorer", "training_static"):
         assert callable(getattr(widgets, name)), name
+
+
+def test_every_chapter_page_has_an_explorer_live_and_static():
+    """Issue 23: each chapter notebook shows at least one explorer, live (for Jupyter) and static (for the book)."""
+    import nbformat
+    from pathlib import Path
+
+    notebooks = sorted((Path(__file__).resolve().parent.parent / "notebooks").glob("*.ipynb"))
+    assert len(notebooks) >= 8
+    declared = {info.chapter for info in explorers.REGISTRY.values()}
+    for path in notebooks:
+        assert f"notebooks/{path.stem}" in declared, f"{path.name}: no explorer declares this chapter"
+        code = "\n".join(cell.source for cell in nbformat.read(path, as_version=4).cells if cell.cell_type == "code")
+        infos = [info for info in explorers.REGISTRY.values() if info.chapter == f"notebooks/{path.stem}"]
+        assert any(f"{info.name}_explorer(" in code and f"{info.name}_static(" in code for info in infos), \
+            f"{path.name} does not call its explorer both live and static"
 
 
 # --- alt text: what the picture shows for the current setting, in words ---

@@ -68,6 +68,10 @@ def _titles(nb) -> dict[str, str]:
     return titles
 
 
+#: The kinds that ask the student to think rather than transcribe (issue 18: at least two per chapter).
+THOUGHTFUL = ("derive", "decide", "debug")
+
+
 def page(root: Path = ROOT) -> str:
     lines = ["# Exercise catalogue", "",
              "Every graded exercise of the course: its kind (apply a formula the chapter gives, predict without running, derive what the page does not give, decide from evidence, or debug given code), its",
@@ -82,6 +86,7 @@ def page(root: Path = ROOT) -> str:
         rules = _rules(tests_path.read_text()) if tests_path.exists() else {}
         mutants = _module(folder / "mutants.py", f"catalogue_mutants_{folder.name}").MUTANTS \
             if (folder / "mutants.py").exists() else []
+        chapter_start = len(lines)
         lines += [f"## {folder.name}", "", "| Exercise | Kind | Points | Rules on the code | Kept wrong answers |",
                   "| --- | --- | --- | --- | --- |"]
         for path in sorted(folder.glob("*.ipynb")):
@@ -100,6 +105,9 @@ def page(root: Path = ROOT) -> str:
                 lines.append(f"| {title} | {kinds.get(grade_id, '—')} | {meta.get('points', 0):g} | "
                              f"{'; '.join(rules.get(grade_id, [])) or '—'} | "
                              f"{len(kept)}: {'; '.join(k.replace('|', '/') for k in kept)} |")
+        thoughtful = sum(kind in THOUGHTFUL for kind in kinds.values())
+        lines.insert(chapter_start + 2, f"Exercises where the student derives, decides or debugs: {thoughtful} of {len(kinds)}.")
+        lines.insert(chapter_start + 3, "")
         lines.append("")
     lines += [f"In all: {total_points:g} points and {total_mutants} kept wrong answers.", ""]
     return "\n".join(lines)
