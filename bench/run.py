@@ -95,14 +95,18 @@ def render(results: dict) -> str:
             lines += markdown_table([{"goal": g["goal"], "met": "yes" if g["met"] else "NO", "measured": g["value"]}
                                      for g in goals])
         for key, value in section.items():
-            if key in ("title", "table", "numbers", "goals", "seconds"):
+            if key in ("title", "table", "numbers", "goals", "seconds", "date", "load_average"):
                 continue
             if isinstance(value, dict):
                 lines.append(f"- {key.replace('_', ' ')}:")
                 lines += [f"  - {k}: {cell(v)}" for k, v in value.items()]
             else:
                 lines.append(f"- {key.replace('_', ' ')}: {json.dumps(value, default=str, ensure_ascii=False)}")
-        lines += [f"_(this benchmark took {section.get('seconds', 0):.0f} s)_", ""]
+        when = f" on {section['date']}" if section.get("date") else ""
+        load = section.get("load_average")
+        busy = (f"; 1-minute load average {load[0]:.1f} before and {load[1]:.1f} after, on {info['cores']} cores"
+                if load else "")
+        lines += [f"_(this benchmark took {section.get('seconds', 0):.0f} s{when}{busy})_", ""]
     return "\n".join(lines)
 
 
@@ -124,12 +128,17 @@ def main(argv=None) -> int:
     for name in args.only or BENCHMARKS:
         print(f"bench: {name} …", flush=True)
         start = time.perf_counter()
+        load_before = os.getloadavg()[0]
         try:
             section = importlib.import_module(name).run(quick=args.quick)
         except Exception as error:  # report it, finish the others, exit non-zero
             failed = True
             section = {"title": name, "error": f"{type(error).__name__}: {error}"}
         section["seconds"] = round(time.perf_counter() - start, 1)
+        # Each section says when, and how busy the machine was: other work inflates times (not ratios
+        # measured in one run as much), and `--only` keeps older sections beside new ones.
+        section["date"] = datetime.date.today().isoformat()
+        section["load_average"] = [round(load_before, 2), round(os.getloadavg()[0], 2)]
         results["sections"][name] = section
     results["sections"] = {name: results["sections"][name] for name in BENCHMARKS if name in results["sections"]}
     args.out.mkdir(parents=True, exist_ok=True)

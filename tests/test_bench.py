@@ -28,5 +28,9 @@ def test_every_benchmark_runs_quickly(tmp_path):
     assert list(results["sections"]) == bench_run.BENCHMARKS
     for name, section in results["sections"].items():
         assert "error" not in section, f"{name}: {section.get('error')}"
+        # Each section says when it ran and how busy the machine was (other work inflates the times).
+        assert len(section["load_average"]) == 2 and all(load >= 0 for load in section["load_average"])
+        assert section["date"] == results["machine"]["date"]
     report = (tmp_path / "results.md").read_text()
     assert "Smoke run" in report and "Measured on" in report
+    assert report.count("1-minute load average") == len(bench_run.BENCHMARKS)
