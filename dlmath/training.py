@@ -150,14 +150,23 @@ def minibatch_gradient_spread(per_example_grads, batch_size: int, rng, *, repeat
     if not 1 <= batch_size <= n:
         raise ValueError(f"batch_size must lie in 1…{n}; got {batch_size}")
     total = 0.0
-    chunk = max(1, 200_000 // (batch_size * G.shape[1]) + 1)   # draws per chunk: bounded memory
+    if replace:
+        chunk = max(1, 200_000 // (batch_size * G.shape[1]) + 1)   # draws per chunk: bounded memory
+    else:
+        chunk = max(1, 1_000_000 // n)
     for first in range(0, repeats, chunk):
         count = min(chunk, repeats - first)
         if replace:
             rows = rng.integers(0, n, size=(count, batch_size))
+            total += float((centred[rows].mean(axis=1) ** 2).sum())
         else:
-            rows = rng.permuted(np.tile(np.arange(n), (count, 1)), axis=1)[:, :batch_size]
-        total += float((centred[rows].mean(axis=1) ** 2).sum())
+            # One random permutation of the n examples per draw: the examples that land in its first
+            # B places form a batch drawn without replacement. Written as a 0/1 matrix (one row per
+            # draw), one matrix product sums every draw's batch at once, which is much faster than
+            # gathering B rows per draw when B is large.
+            positions = rng.permuted(np.tile(np.arange(n), (count, 1)), axis=1)
+            in_batch = (positions < batch_size).astype(float)          # (count, n), B ones per row
+            total += float(((in_batch @ centred / batch_size) ** 2).sum())
     return total / repeats
 
 
