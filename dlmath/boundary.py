@@ -169,9 +169,7 @@ def _train(config, X_train, y_train, X_val, y_val):
     net = training.DeepNetwork(X_train.shape[1], int(config.depth), int(config.width), activation=config.activation,
                                initialisation=initialisation, seed=config.seed)
     params, grads = net.params, net.grads
-    m, s = np.zeros_like(params), np.zeros_like(params)
-    update, denominator = np.empty_like(params), np.empty_like(params)
-    beta1, beta2, eps = 0.9, 0.999, 1e-7
+    adam = training.AdamState(params)
     train_losses, val_losses = [], []
     diverged, limit = False, math.inf
     for t in range(1, config.steps + 2):
@@ -185,17 +183,7 @@ def _train(config, X_train, y_train, X_val, y_val):
             break
         if t > config.steps:
             break
-        m *= beta1
-        m += (1 - beta1) * grads
-        s *= beta2
-        np.multiply(grads, grads, out=update)
-        s += (1 - beta2) * update
-        np.divide(s, 1 - beta2 ** t, out=denominator)
-        np.sqrt(denominator, out=denominator)
-        denominator += eps
-        np.divide(m, denominator, out=update)
-        update *= config.learning_rate / (1 - beta1 ** t)
-        params -= update
+        adam.step(params, grads, t, config.learning_rate)
     from scipy.special import expit
 
     grid, points = _grid_points()

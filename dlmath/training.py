@@ -101,6 +101,35 @@ def adam_step(theta, grad, m, s, t: int, learning_rate: float, *, beta1: float =
     return theta - learning_rate * m_hat / (np.sqrt(s_hat) + eps), m, s
 
 
+class AdamState:
+    """Adam's running averages for one flat parameter array, and the step of :func:`adam_step` in place.
+
+    The explorers train a fresh network on every control change, so their Adam allocates nothing per
+    step: ``step`` updates ``params`` in place with the formula of :func:`adam_step` (no weight
+    decay), the bias corrections folded into two scalars, so the two agree up to rounding.
+    """
+
+    def __init__(self, params, *, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-7):
+        self.m, self.s = np.zeros_like(params), np.zeros_like(params)
+        self._update, self._denominator = np.empty_like(params), np.empty_like(params)
+        self.beta1, self.beta2, self.eps = beta1, beta2, eps
+
+    def step(self, params, grads, t: int, learning_rate: float) -> None:
+        """Step ``t`` (from 1): ``params -= η · m̂ / (√ŝ + ε)``, ``params`` changed in place."""
+        beta1, beta2, update, denominator = self.beta1, self.beta2, self._update, self._denominator
+        self.m *= beta1
+        self.m += (1 - beta1) * grads
+        self.s *= beta2
+        np.multiply(grads, grads, out=update)
+        self.s += (1 - beta2) * update
+        np.divide(self.s, 1 - beta2 ** t, out=denominator)
+        np.sqrt(denominator, out=denominator)
+        denominator += self.eps
+        np.divide(self.m, denominator, out=update)
+        update *= learning_rate / (1 - beta1 ** t)
+        params -= update
+
+
 # --- learning-rate schedules --------------------------------------------------------------------
 
 SCHEDULES = ("constant", "step", "cosine", "warm-up + cosine")
@@ -479,9 +508,7 @@ def _train_run(config, data):
                       initialisation=config.initialisation, normalisation=config.normalisation,
                       dropout=config.dropout, seed=config.seed)
     params, grads = net.params, net.grads
-    m, s = np.zeros_like(params), np.zeros_like(params)
-    update, denominator = np.empty_like(params), np.empty_like(params)
-    beta1, beta2, eps = 0.9, 0.999, 1e-7
+    adam = AdamState(params)
     n = X_train.shape[0]
     batch_size = min(int(config.batch_size), n)
     order_rng = np.random.default_rng(config.seed + 2)
@@ -498,18 +525,7 @@ def _train_run(config, data):
             position += batch_size
             loss, layer_norms = net.loss_and_gradients(X_train[rows], y_train[rows])
             loss_sum, norm_sum, count = loss_sum + loss, norm_sum + layer_norms, count + 1
-            # Adam, in place on the flat parameter array.
-            m *= beta1
-            m += (1 - beta1) * grads
-            s *= beta2
-            np.multiply(grads, grads, out=update)
-            s += (1 - beta2) * update
-            np.divide(s, 1 - beta2 ** t, out=denominator)
-            np.sqrt(denominator, out=denominator)
-            denominator += eps
-            np.divide(m, denominator, out=update)
-            update *= config.learning_rate / (1 - beta1 ** t)
-            params -= update
+            adam.step(params, grads, t, config.learning_rate)      # Adam, in place on the flat parameter array
             if t % config.record_every == 0 or t == config.steps:
                 steps.append(t)
                 train_losses.append(loss_sum / count)

@@ -350,3 +350,25 @@ def test_static_explorer_captions_match_their_runs():
     assert results["the same with layer normalisation instead"].val_loss[-1] > 0.65     # "not rescued"
     assert results["a learning rate too small"].val_loss[-1] > 2 * healthy.val_loss[-1]
     assert results["dropout 0.5"].train_loss[-1] > healthy.train_loss[-1]
+
+
+def test_the_in_place_adam_of_the_explorers_is_adam_step():
+    """AdamState.step (no allocation per step, used by the explorers) gives adam_step's parameters, up to rounding."""
+    rng = np.random.default_rng(3)
+    params = rng.normal(size=7)
+    theta, m, s = params.copy(), np.zeros(7), np.zeros(7)
+    adam = training.AdamState(params)
+    for t in range(1, 6):
+        grads = rng.normal(size=7) * 10.0 ** rng.integers(-3, 3)
+        theta, m, s = training.adam_step(theta, grads, m, s, t, 0.05)
+        adam.step(params, grads, t, 0.05)
+        np.testing.assert_allclose(params, theta, rtol=1e-12, atol=1e-15)
+        np.testing.assert_allclose(adam.m, m, rtol=1e-12, atol=1e-15)
+    # and a wrong step counter (bias correction of step 1 at every step) is caught by the same comparison
+    wrong = training.AdamState(start := rng.normal(size=7))
+    theta, m, s = start.copy(), np.zeros(7), np.zeros(7)
+    for t in range(1, 4):
+        grads = rng.normal(size=7)
+        theta, m, s = training.adam_step(theta, grads, m, s, t, 0.05)
+        wrong.step(start, grads, 1, 0.05)
+    assert not np.allclose(start, theta, rtol=1e-6, atol=0)
