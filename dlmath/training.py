@@ -29,7 +29,7 @@ import numpy as np
 
 
 __all__ = [
-    "INITIALISATIONS", "ACTIVATION_NAMES", "init_std", "init_weights", "adam_step", "learning_rate_at", "SCHEDULES",
+    "INITIALISATIONS", "ACTIVATION_NAMES", "init_std", "init_weights", "adam_step", "AdamState", "learning_rate_at", "SCHEDULES",
     "minibatch_gradient_spread", "predicted_minibatch_spread", "dropout_forward", "dropout_backward",
     "batch_norm_forward", "batch_norm_backward", "layer_norm_forward", "layer_norm_backward",
     "k_fold_indices", "NORMALISATIONS", "DeepNetwork", "RunConfig", "RunResult", "train_run", "explorer_data",
