@@ -429,3 +429,14 @@ def test_fairness_refuses_data_without_both_classes_in_a_group():
         fairness_maths.rates_at([0.1, 0.9], [0, 1, 1], [0, 0, 1], 0.5)
     with pytest.raises(ValueError, match="unknown rate"):
         fairness_maths.fairness_gap({"group A": {}, "group B": {}}, "AUC")
+
+
+def test_the_run_cache_reuses_recent_settings_and_forgets_old_ones():
+    from dlmath.explorers.base import RunCache
+
+    calls = []
+    cache = RunCache(lambda setting: calls.append(setting) or setting * 2, size=2)
+    assert [cache(1), cache(2), cache(1)] == [2, 4, 2] and calls == [1, 2]     # 1 came from the cache
+    cache(3)                                                                     # evicts 2, the least recent
+    cache(2)
+    assert calls == [1, 2, 3, 2]

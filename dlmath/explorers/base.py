@@ -22,6 +22,7 @@ import html
 import io
 import math
 import re
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -72,6 +73,23 @@ def encode_png(rgba: np.ndarray, colors: int = 128) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="png", compress_level=6)
     return buffer.getvalue()
+
+
+class RunCache:
+    """The last ``size`` results of a slow pure function of a hashable setting (a training run, say):
+    going back to a setting the reader has seen is instant. One per explorer, so each starts empty."""
+
+    def __init__(self, compute: Callable, size: int = 64):
+        self.compute, self.size, self._results = compute, size, OrderedDict()
+
+    def __call__(self, setting):
+        if setting in self._results:
+            self._results.move_to_end(setting)
+            return self._results[setting]
+        result = self._results[setting] = self.compute(setting)
+        if len(self._results) > self.size:
+            self._results.popitem(last=False)
+        return result
 
 
 class View:

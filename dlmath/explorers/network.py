@@ -11,8 +11,6 @@ steps; the runs are cached, so going back to a setting is instant.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import matplotlib as mpl
 import numpy as np
 from matplotlib.collections import LineCollection
@@ -20,7 +18,7 @@ from matplotlib.colors import BoundaryNorm, ListedColormap
 
 from .. import boundary
 from ..plotting import DIVERGING_CMAP, PALETTE
-from .base import Explorer, ExplorerInfo, View, dropdown, int_slider, log_slider
+from .base import Explorer, ExplorerInfo, RunCache, View, dropdown, int_slider, log_slider
 from .static import StaticExplorer, render_static
 
 __all__ = ["network_explorer", "network_static"]
@@ -124,7 +122,7 @@ class _NetworkExplorer(Explorer):
                                    "activation"),
             "learning_rate": log_slider(learning_rate, -3, 1, "learning rate η"),
         }
-        self._runs = OrderedDict()
+        self._run = RunCache(boundary.train_boundary, _CACHE_SIZE)   # going back to a setting is instant
         super().__init__(_NetworkView(), controls,
                          help_text=f"A fresh network, trained with full-batch Adam for {STEPS} steps on 160 points "
                                    "each time you change a control.")
@@ -134,17 +132,6 @@ class _NetworkExplorer(Explorer):
         return boundary.BoundaryConfig(dataset=c["dataset"].value, width=int(c["width"].value),
                                        depth=int(c["depth"].value), activation=c["activation"].value,
                                        learning_rate=float(c["learning_rate"].value), steps=STEPS)
-
-    def _run(self, config):
-        # A run depends only on its settings: keep the last few, so going back to one is instant.
-        if config in self._runs:
-            self._runs.move_to_end(config)
-            return self._runs[config]
-        result = boundary.train_boundary(config)
-        self._runs[config] = result
-        if len(self._runs) > _CACHE_SIZE:
-            self._runs.popitem(last=False)
-        return result
 
     def _update(self):
         config = self.config()

@@ -11,13 +11,11 @@ that is too large, and what normalisation and dropout change.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
 import numpy as np
 
 from .. import training
 from ..plotting import PALETTE
-from .base import Explorer, ExplorerInfo, View, dropdown, float_slider, int_slider, log_slider
+from .base import Explorer, ExplorerInfo, RunCache, View, dropdown, float_slider, int_slider, log_slider
 from .static import StaticExplorer, render_static
 
 __all__ = ["training_explorer", "training_static"]
@@ -123,7 +121,7 @@ class _TrainingExplorer(Explorer):
                                       "normalisation"),
             "dropout": float_slider(dropout, 0.0, 0.6, 0.1, "dropout rate", fmt=".1f"),
         }
-        self._runs = OrderedDict()
+        self._run = RunCache(training.train_run, _CACHE_SIZE)   # going back to a setting is instant
         super().__init__(_TrainingView(), controls,
                          help_text=f"A fresh network of 16 units per layer, trained with Adam for {STEPS} steps on "
                                    "two noisy moons each time you change a control.")
@@ -135,17 +133,6 @@ class _TrainingExplorer(Explorer):
                                   learning_rate=float(c["learning_rate"].value), batch_size=int(c["batch_size"].value),
                                   normalisation=c["normalisation"].value, dropout=round(float(c["dropout"].value), 2),
                                   steps=STEPS, record_every=RECORD_EVERY)
-
-    def _run(self, config):
-        # A run depends only on its settings: keep the last few, so going back to one is instant.
-        if config in self._runs:
-            self._runs.move_to_end(config)
-            return self._runs[config]
-        result = training.train_run(config)
-        self._runs[config] = result
-        if len(self._runs) > _CACHE_SIZE:
-            self._runs.popitem(last=False)
-        return result
 
     def _update(self):
         config = self.config()
