@@ -108,7 +108,7 @@ def _timed_build(edition: str, path_output: Path, toc: Path | None = None) -> tu
     return time.perf_counter() - start, code, html
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, earlier: dict | None = None) -> dict:
     """Measure the book; ``quick=True`` measures sizes only (a few seconds)."""
     title = "Book: build time and page weight"
     if quick:

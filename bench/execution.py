@@ -39,7 +39,7 @@ def chapter_notebooks() -> list[Path]:
     return sorted((ROOT / "notebooks").glob("*.ipynb"))
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, earlier: dict | None = None) -> dict:
     """Time the floor and every chapter; ``quick`` times the floor and one tiny notebook once."""
     repeats = 1 if quick else 3
     floor = statistics.median(time_notebook(floor_notebook()) for _ in range(repeats))

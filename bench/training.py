@@ -90,7 +90,7 @@ TRAINERS = {
 }
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, earlier: dict | None = None) -> dict:
     """Train each model ``repeats`` times on the digits; report median times, accuracies and ratios."""
     from dlmath.data import load_digits_split
 

@@ -90,7 +90,7 @@ def measure(name: str, changes: int, redraws: int) -> dict:
     }
 
 
-def run(quick: bool = False) -> dict:
+def run(quick: bool = False, earlier: dict | None = None) -> dict:
     """Measure every explorer; ``quick=True`` makes a few changes each (a few seconds in all).
 
     Returns a section for ``bench/run.py``: one table row per explorer, the goal
