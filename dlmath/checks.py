@@ -315,7 +315,14 @@ def check_function(function, args=(), expected=None, *, kwargs=None, name: str |
 
 
 def is_close(a, b, rtol: float = 1e-6, atol: float = 1e-8) -> bool:
-    """True when two numbers or arrays agree within tolerance (same rule as :func:`check_array`)."""
-    a = _asarray(a, dtype=float)
-    b = _asarray(b, dtype=float)
+    """True when two numbers or arrays agree within tolerance (same rule as :func:`check_array`).
+
+    False, not an error, when either cannot be read as numbers (a string, a ragged list): graders
+    use it to recognise a known wrong answer, and an answer of any type must be comparable.
+    """
+    try:
+        a = _asarray(a, dtype=float)
+        b = _asarray(b, dtype=float)
+    except (TypeError, ValueError):
+        return False
     return a.shape == b.shape and bool(np.all(_abs(a - b) <= atol + rtol * _abs(b)))

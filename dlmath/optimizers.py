@@ -3,7 +3,7 @@
 The maths behind the gradient-descent explorer, in plain functions that can be
 used and tested without any widget:
 
-* :class:`Surface` — a loss :math:`L(w)` with its gradient :math:`\\nabla L(w)`,
+* :class:`Surface` — a loss :math:`\\mathcal{L}(\\mathbf{w})` with its gradient :math:`\\nabla\\mathcal{L}(\\mathbf{w})`,
   a sensible start point and plotting window. Ready-made: a round bowl, an
   elongated valley, a Rosenbrock-like banana, a saddle, and two 1-D functions
   (see :data:`SURFACES`); :func:`quadratic` builds any axis-aligned quadratic.
@@ -31,7 +31,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class Surface:
-    """A differentiable loss :math:`L: \\mathbb{R}^d \\to \\mathbb{R}` to descend.
+    """A differentiable loss :math:`\\mathcal{L}: \\mathbb{R}^d \\to \\mathbb{R}` to descend.
 
     ``loss`` and ``gradient`` take an array whose last axis has length ``dim``
     and return, respectively, the losses (that axis removed) and the gradients
@@ -59,7 +59,7 @@ class Surface:
 
 
 def quadratic(curvatures=(1.0, 1.0), *, name: str = "quadratic", start=None, extent=None) -> Surface:
-    """The axis-aligned quadratic :math:`L(w) = \\tfrac12 \\sum_i c_i w_i^2`.
+    """The axis-aligned quadratic :math:`\\mathcal{L}(\\mathbf{w}) = \\tfrac12 \\sum_i c_i w_i^2`.
 
     Its Hessian is ``diag(curvatures)``, so its largest curvature is
     :math:`L = \\max_i c_i` and plain gradient descent converges exactly when
@@ -75,13 +75,14 @@ def quadratic(curvatures=(1.0, 1.0), *, name: str = "quadratic", start=None, ext
 
     names = [f"w_{i + 1}" for i in range(dim)] if dim > 1 else ["w"]
     terms = " + ".join(f"{coefficient(ci)}{name}^2" for ci, name in zip(c, names))
+    argument = "\\mathbf{w}" if dim > 1 else "w"
     if start is None:
         start = (-1.6, 1.2)[:dim] if dim <= 2 else tuple([1.0] * dim)
     if extent is None:
         extent = (-2.0, 2.0, -2.0, 2.0)[: 2 * min(dim, 2)]
     return Surface(
         name=name,
-        formula=f"$L(w) = \\frac{{1}}{{2}}({terms})$",
+        formula=f"$\\mathcal{{L}}({argument}) = \\frac{{1}}{{2}}({terms})$",
         loss=lambda w: 0.5 * np.sum(c * w**2, axis=-1),
         gradient=lambda w: c * w,
         dim=dim,
@@ -93,12 +94,12 @@ def quadratic(curvatures=(1.0, 1.0), *, name: str = "quadratic", start=None, ext
 
 
 def bowl() -> Surface:
-    """A round bowl, :math:`L(w) = \\tfrac12(w_1^2 + w_2^2)`: the gradient points straight at the minimum."""
+    """A round bowl, :math:`\\mathcal{L}(\\mathbf{w}) = \\tfrac12(w_1^2 + w_2^2)`: the gradient points straight at the minimum."""
     return quadratic((1.0, 1.0), name="bowl", start=(-1.6, 1.2))
 
 
 def valley() -> Surface:
-    """An elongated valley, :math:`L(w) = \\tfrac12(w_1^2 + 10 w_2^2)`.
+    """An elongated valley, :math:`\\mathcal{L}(\\mathbf{w}) = \\tfrac12(w_1^2 + 10 w_2^2)`.
 
     Steep across, shallow along: the largest stable learning rate (``2/10``) is
     set by the steep direction, so progress along the valley floor is slow and
@@ -122,7 +123,7 @@ def _banana_gradient(w):
 
 
 def banana() -> Surface:
-    """A Rosenbrock-like banana, :math:`L(w) = (1 - w_1)^2 + 10 (w_2 - w_1^2)^2`.
+    """A Rosenbrock-like banana, :math:`\\mathcal{L}(\\mathbf{w}) = (1 - w_1)^2 + 10 (w_2 - w_1^2)^2`.
 
     The minimum at (1, 1) lies at the end of a curved, flat-bottomed valley: the
     gradient points mostly at the valley walls, not along the floor, so plain
@@ -130,7 +131,7 @@ def banana() -> Surface:
     """
     return Surface(
         name="banana",
-        formula="$L(w) = (1 - w_1)^2 + 10\\,(w_2 - w_1^2)^2$",
+        formula="$\\mathcal{L}(\\mathbf{w}) = (1 - w_1)^2 + 10\\,(w_2 - w_1^2)^2$",
         loss=_banana_loss,
         gradient=_banana_gradient,
         dim=2,
@@ -151,7 +152,7 @@ def _saddle_gradient(w):
 
 
 def saddle() -> Surface:
-    """A saddle, :math:`L(w) = \\tfrac12 w_1^2 - \\tfrac12 w_2^2 + \\tfrac14 w_2^4`.
+    """A saddle, :math:`\\mathcal{L}(\\mathbf{w}) = \\tfrac12 w_1^2 - \\tfrac12 w_2^2 + \\tfrac14 w_2^4`.
 
     The origin is a saddle point (a minimum along :math:`w_1`, a maximum along
     :math:`w_2`); the two minima are at :math:`(0, \\pm 1)`. Started on the line
@@ -160,7 +161,7 @@ def saddle() -> Surface:
     """
     return Surface(
         name="saddle",
-        formula="$L(w) = \\frac{1}{2}w_1^2 - \\frac{1}{2}w_2^2 + \\frac{1}{4}w_2^4$",
+        formula="$\\mathcal{L}(\\mathbf{w}) = \\frac{1}{2}w_1^2 - \\frac{1}{2}w_2^2 + \\frac{1}{4}w_2^4$",
         loss=_saddle_loss,
         gradient=_saddle_gradient,
         dim=2,
@@ -171,16 +172,16 @@ def saddle() -> Surface:
 
 
 def parabola() -> Surface:
-    """The 1-D parabola :math:`L(w) = w^2` (curvature :math:`L = 2`: converges for a learning rate below 1)."""
+    """The 1-D parabola :math:`\\mathcal{L}(\\mathbf{w}) = w^2` (curvature :math:`L = 2`: converges for a learning rate below 1)."""
     surface = quadratic((2.0,), name="parabola", start=(-1.5,), extent=(-2.0, 2.0))
-    return replace(surface, formula="$L(w) = w^2$")
+    return replace(surface, formula="$\\mathcal{L}(w) = w^2$")
 
 
 _WELL_TILT = 0.3
 
 
 def double_well() -> Surface:
-    """A tilted 1-D double well, :math:`L(w) = \\tfrac14 w^4 - \\tfrac12 w^2 + 0.3\\,w`.
+    """A tilted 1-D double well, :math:`\\mathcal{L}(\\mathbf{w}) = \\tfrac14 w^4 - \\tfrac12 w^2 + 0.3\\,w`.
 
     Two valleys: a shallow one on the right (a local minimum) and a deeper one
     on the left (the global minimum). Where gradient descent ends up depends on
@@ -190,7 +191,7 @@ def double_well() -> Surface:
     minima = sorted(float(r.real) for r in minima if abs(r.imag) < 1e-12 and 3 * r.real**2 - 1 > 0)
     return Surface(
         name="double_well",
-        formula="$L(w) = \\frac{1}{4}w^4 - \\frac{1}{2}w^2 + 0.3\\,w$",
+        formula="$\\mathcal{L}(w) = \\frac{1}{4}w^4 - \\frac{1}{2}w^2 + 0.3\\,w$",
         loss=lambda w: np.sum(0.25 * w**4 - 0.5 * w**2 + _WELL_TILT * w, axis=-1),
         gradient=lambda w: w**3 - w + _WELL_TILT,
         dim=1,

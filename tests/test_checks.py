@@ -151,6 +151,13 @@ def test_is_close():
     assert checks.is_close([1.0, 2.0], [1.0, 2.0 + 1e-9])
     assert not checks.is_close([1.0, 2.0], [1.0, 2.1])
     assert not checks.is_close([1.0], [1.0, 1.0])
+    # An answer that cannot be read as numbers is not close to anything, and is no error either:
+    # graders compare answers of any type with their known wrong answers.
+    assert not checks.is_close("one half", 0.5)
+    assert not checks.is_close([1.0, [2.0, 3.0]], [1.0, 2.0])
+    assert not checks.is_close({"a": 1}, 1.0)
+    # The rule is relative to the expected value (the second argument), as check_array's.
+    assert checks.is_close(1.0 + 5e-7, 1.0) and not checks.is_close(1.0 + 5e-6, 1.0)
 
 
 def test_unwritten_function_keeps_the_default_advice_with_a_hint():

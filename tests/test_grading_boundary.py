@@ -46,6 +46,19 @@ def test_arrays_cross_with_their_dtype_and_shape(array):
     assert np.array_equal(got.astype(np.float64), array.astype(np.float64))
 
 
+@pytest.mark.parametrize("array", [np.array(["cat", "dog"]), np.array([["a", "bb"], ["", "ccc"]]),
+                                   np.zeros((0, 3), dtype="<U4"), np.array("x"), np.array(["é", "数字"])])
+def test_text_arrays_cross_with_their_width_and_shape(array):
+    got = round_trip(array)
+    assert type(got) is np.ndarray and got.dtype == array.dtype and got.shape == array.shape
+    assert np.array_equal(got, array)
+
+
+def test_a_numpy_string_crosses_as_its_text():
+    got = round_trip(np.array(["label"])[0])
+    assert got == "label" and type(got) is str
+
+
 def test_numpy_scalars_dtypes_and_tensorflow_values_are_rebuilt():
     assert round_trip(np.float32(2.5)).dtype == np.float32
     assert round_trip(np.dtype("int16")) == np.dtype("int16")
@@ -70,6 +83,11 @@ def test_other_objects_stay_behind_as_handles():
     ({"t": "ndarray", "dtype": "float64", "shape": [3], "data": base64.b64encode(b"x" * 16).decode()}, "do not match"),
     ({"t": "ndarray", "dtype": "object", "shape": [1], "data": ""}, "not numeric"),
     ({"t": "ndarray", "dtype": "float64", "shape": [-1], "data": ""}, "shape"),
+    ({"t": "textarray", "width": 3, "shape": [2], "v": ["abc"]}, "do not match its shape"),
+    ({"t": "textarray", "width": 2, "shape": [1], "v": ["abc"]}, "not a string of its width"),
+    ({"t": "textarray", "width": 3, "shape": [1], "v": [7]}, "not a string of its width"),
+    ({"t": "textarray", "width": 10**9, "shape": [0], "v": []}, "width is not a length"),
+    ({"t": "textarray", "width": 1, "shape": [-1], "v": []}, "shape"),
     ({"t": "int", "v": 3}, "decimal"),
     ({"t": "pickle", "v": "gASV"}, "unknown kind"),
     ({"t": "handle", "id": 1}, "only plain data"),

@@ -217,3 +217,24 @@ def test_bad_input_gets_a_clear_message(kwargs, message):
 
 def test_optimizer_table_lists_the_three_optimizers():
     assert set(optimizers.OPTIMIZERS) == {"sgd", "momentum", "adam"}
+
+
+def _follows_the_notation(formula: str, dim: int) -> bool:
+    """A surface's title names the loss 𝓛 (book/notation.md), of a bold vector w in 2-D, plain w in 1-D."""
+    argument = r"\mathbf{w}" if dim > 1 else "w"
+    return formula.startswith(rf"$\mathcal{{L}}({argument}) = ") and formula.endswith("$")
+
+
+@pytest.mark.parametrize("name", sorted(SURFACES))
+def test_surface_titles_follow_the_notation_and_render(name):
+    from matplotlib.mathtext import MathTextParser
+
+    surface = get_surface(name)
+    assert _follows_the_notation(surface.formula, surface.dim), surface.formula
+    MathTextParser("agg").parse(surface.formula)   # raises on a formula matplotlib cannot typeset
+
+
+def test_the_notation_check_rejects_the_old_titles():
+    assert not _follows_the_notation(r"$L(w) = \frac{1}{2}(w_1^2 + w_2^2)$", 2)    # the old, generic L
+    assert not _follows_the_notation(r"$\mathcal{L}(\mathbf{w}) = w^2$", 1)        # a scalar in bold
+    assert _follows_the_notation(quadratic((2.0,)).formula, 1)

@@ -137,11 +137,12 @@ def render_static(view: View, states: list, draw, *, alt: str, caption: str, nam
     """
     if not states:
         raise ValueError("a static explorer needs at least one frame")
-    draw(states[0])
-    view.freeze_layout()
+    first_caption = str(draw(states[0]))
+    view.freeze_layout()               # the layout of the first frame serves every frame
     frames, captions = [], []
-    for state in states:
-        captions.append(str(draw(state)))
+    for index, state in enumerate(states):
+        # the first state is drawn already; the others are drawn into the frozen layout
+        captions.append(first_caption if index == 0 else str(draw(state)))
         frames.append("data:image/png;base64," + base64.b64encode(view.png(colors=colors)).decode("ascii"))
     size_mb = sum(len(f) for f in frames) / 1e6
     if size_mb > base.EMBED_LIMIT_MB:

@@ -178,7 +178,8 @@ class InstructorNotebook:
     test_sources: set[str] = field(default_factory=set)           # normalised test-cell sources
 
 
-def _normalise(source: str) -> str:
+def normalise_source(source: str) -> str:
+    """A cell's source without leading, trailing and line-end white space: what comparisons of cells use."""
     return "\n".join(line.rstrip() for line in source.strip().splitlines())
 
 
@@ -206,7 +207,7 @@ def read_instructor_notebook(path: Path) -> InstructorNotebook:
         meta = nbgrader_meta(cell)
         if is_test_cell(cell):
             questions.append(Question(path.name, meta["grade_id"], float(meta.get("points", 0))))
-            tests.add(_normalise(cell.source))
+            tests.add(normalise_source(cell.source))
         elif is_answer_cell(cell):
             answers[meta["grade_id"]] = defined_names(cell.source)
     return InstructorNotebook(path.name, questions, answers, tests)
@@ -226,7 +227,7 @@ def answer_sources(nb, instructor: InstructorNotebook) -> dict[str, str]:
         grade_id = nbgrader_meta(cell).get("grade_id")
         if isinstance(grade_id, str) and grade_id in instructor.answers and grade_id not in found:
             found[grade_id] = cell.source
-        elif not is_test_cell(cell) and _normalise(cell.source) not in instructor.test_sources:
+        elif not is_test_cell(cell) and normalise_source(cell.source) not in instructor.test_sources:
             unmatched.append((index, cell.source))
     for index, source in unmatched:
         names = defined_names(source)
@@ -250,7 +251,7 @@ def notebook_to_run(nb, instructor: InstructorNotebook):
     """
     run = copy.deepcopy(nb)
     run.cells = [c for c in run.cells
-                 if not (is_test_cell(c) or (c.get("cell_type") == "code" and _normalise(c.source) in instructor.test_sources))]
+                 if not (is_test_cell(c) or (c.get("cell_type") == "code" and normalise_source(c.source) in instructor.test_sources))]
     for cell in run.cells:
         if cell.get("cell_type") == "code":
             cell["outputs"] = []

@@ -4,7 +4,8 @@ The trusted grader and the student's kernel never share an object. Everything
 that crosses is turned into JSON-able plain data here (:func:`encode`) and read
 back strictly (:func:`decode`): numbers, strings, bytes, ``None``, lists, tuples,
 dicts with string or integer keys, NumPy arrays and scalars of numeric dtypes
-(raw bytes, never pickle), NumPy dtypes, and TensorFlow tensors, variables and
+(raw bytes, never pickle), NumPy arrays and scalars of text (``str_``, as their
+strings), NumPy dtypes, and TensorFlow tensors, variables and
 dtypes (rebuilt as real TensorFlow objects on the trusted side, from their bytes).
 Anything else stays in the kernel: it is sent as a *handle* (a number, its
 type's name and a short text), which the trusted side can only use to ask the
@@ -33,6 +34,7 @@ import numpy as np
 MAX_FRAME = 256 * 2**20      # bytes of one message
 MAX_DEPTH = 32               # nesting of lists, tuples and dicts
 MAX_TEXT = 4000              # characters of a repr or an exception message
+MAX_TEXT_WIDTH = 100_000     # characters of one string in a NumPy text array
 
 # dtypes an array may have on the wire: numbers and booleans, and ml_dtypes' types by name
 NUMERIC_KINDS = "biufc"
@@ -173,6 +175,11 @@ def encode(value, handles=None, depth: int = 0):
         return {"t": "dict", "v": items}
     if kind is np.ndarray and _wire_dtype(value.dtype):
         return {"t": "ndarray", **_array_bytes(value)}
+    if kind is np.ndarray and value.dtype.kind == "U":
+        return {"t": "textarray", "width": value.dtype.itemsize // 4, "shape": list(value.shape),
+                "v": [str(item) for item in value.ravel().tolist()]}
+    if kind is np.str_:
+        return {"t": "str", "v": str(value)}
     if isinstance(value, np.generic) and type(value).__module__ in ("numpy", "ml_dtypes") and _wire_dtype(value.dtype):
         return {"t": "npscalar", **_array_bytes(np.asarray(value))}
     if isinstance(value, np.dtype) and kind.__module__.startswith("numpy"):
@@ -257,6 +264,20 @@ def _array(data: dict) -> np.ndarray:
     return np.frombuffer(buffer, dtype=dtype).reshape(tuple(shape)).copy()
 
 
+def _text_array(data: dict) -> np.ndarray:
+    """A NumPy array of text (dtype ``<U{width}``) from its shape and its strings in C order."""
+    width, shape, items = data.get("width"), data.get("shape"), data.get("v")
+    if type(width) is not int or not 0 <= width <= MAX_TEXT_WIDTH:
+        raise WireError("a text array whose width is not a length")
+    if not isinstance(shape, list) or len(shape) > 64 or not all(type(n) is int and n >= 0 for n in shape):
+        raise WireError("an array shape that is not a list of lengths")
+    if not isinstance(items, list) or len(items) != math.prod(shape):
+        raise WireError("a text array whose strings do not match its shape")
+    if not all(isinstance(item, str) and len(item) <= width for item in items):
+        raise WireError("a text array with an item that is not a string of its width")
+    return np.array(items, dtype=f"<U{max(width, 1)}").reshape(tuple(shape)).astype(f"<U{width}")
+
+
 def _read_float(data: dict) -> float:
     if "s" in data:
         special = {"nan": math.nan, "inf": math.inf, "-inf": -math.inf}
@@ -331,6 +352,8 @@ def decode(data, remote=None, depth: int = 0):
         return result
     if tag == "ndarray":
         return _array(data)
+    if tag == "textarray":
+        return _text_array(data)
     if tag == "npscalar":
         array = _array(data)
         if array.shape != ():

@@ -7,13 +7,14 @@ scores its points when its function returns. The notebook's rule "use NumPy, not
 scikit-learn" is enforced on every answer cell.
 """
 
+from functools import partial
 import ast
 
 import numpy as np
 from scipy import special, stats
 from sklearn.metrics import log_loss
 
-from dlmath.checks import CheckFailed, call, check_array, check_raises, check_scalar, check_shape, check_true
+from dlmath.checks import CheckFailed, call, check_array, check_raises, check_scalar, check_shape, check_true, is_close
 from dlmath.grading.rules import forbid
 
 # "Use NumPy; the tests compare with SciPy or scikit-learn, which you should not call in your answers."
@@ -38,12 +39,7 @@ def _numpy_only(student, answer_id):
     forbid(student, answer_id, LIBRARIES, LIBRARIES_WHY)
 
 
-def _close(a, b, rtol=1e-6, atol=1e-9):
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+_close = partial(is_close, atol=1e-9)   # a known answer, recognised within tolerance
 
 
 def _forbid_methods(student, answer_id, methods, why):

@@ -16,16 +16,17 @@ Two things cannot cross the sandbox's wire as data and are handled here:
   and compared with what was sent.
 """
 
+from functools import partial
 from pathlib import Path
 
 import nbformat
 import numpy as np
 
-from dlmath.checks import CheckFailed, call, check_array, check_equal, check_scalar, check_shape, check_true
+from dlmath.checks import CheckFailed, call, check_array, check_equal, check_scalar, check_shape, check_true, is_close
 from dlmath.data import load_digits_split
 from dlmath.grading import wire
 from dlmath.grading.rules import forbid
-from dlmath.grading.submissions import defined_names
+from dlmath.grading.submissions import defined_names, normalise_source
 
 HERE = Path(__file__).resolve().parent
 
@@ -42,10 +43,6 @@ KINDS = {"ex1_test": "apply",
          "ex8_test": "derive",
          "ex9_test": "debug"}
 
-def _normalise(source):
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
-
-
 def _fixture_sources():
     """The instructor's fixed (non-answer, non-test) code cells, by the names they define."""
     nb = nbformat.read(HERE / "ch05_neural_network.ipynb", as_version=4)
@@ -53,7 +50,7 @@ def _fixture_sources():
     for cell in nb.cells:
         if cell.cell_type == "code" and "fixture" in cell.metadata.get("tags", []):
             for name in defined_names(cell.source):
-                fixtures[name] = _normalise(cell.source)
+                fixtures[name] = normalise_source(cell.source)
     return fixtures
 
 
@@ -62,7 +59,7 @@ def _fixture_intact(student, names):
     fixtures = _fixture_sources()
     for cell_id, source in student.answers().items():
         for name in defined_names(source) & set(names):
-            if _normalise(source) != fixtures.get(name):
+            if normalise_source(source) != fixtures.get(name):
                 raise CheckFailed(f"{cell_id}: defines {name}, which belongs to the fixed cell the grader uses; "
                                   "leave that cell as it was given and do not redefine its functions.")
 
@@ -72,12 +69,7 @@ def _call_keeping_args(student, name, *args):
     return call(student.function(name).keeping_args, *args, name=name)
 
 
-def _close(a, b, rtol=1e-6, atol=1e-9):
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+_close = partial(is_close, atol=1e-9)   # a known answer, recognised within tolerance
 
 
 # --- exercise 1: ReLU and its derivative --------------------------------------------------------------

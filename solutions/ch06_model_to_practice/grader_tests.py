@@ -14,6 +14,7 @@ Two arguments cannot cross the sandbox's wire as data and are made in the studen
   turned into ``bytes`` in the kernel with NumPy's own ``ndarray.tobytes``.
 """
 
+from functools import partial
 import tempfile
 from pathlib import Path
 
@@ -21,9 +22,9 @@ import nbformat
 import numpy as np
 from scipy import stats
 
-from dlmath.checks import CheckFailed, call, check_array, check_dtype, check_scalar, check_shape, check_true
+from dlmath.checks import CheckFailed, call, check_array, check_dtype, check_scalar, check_shape, check_true, is_close
 from dlmath.grading.rules import forbid, forbid_loops, require
-from dlmath.grading.submissions import defined_names
+from dlmath.grading.submissions import defined_names, normalise_source
 
 HERE = Path(__file__).resolve().parent
 
@@ -40,19 +41,15 @@ KINDS = {"ex1_test": "apply",
          "ex8_test": "derive",
          "ex9_test": "decide"}
 
-def _normalise(source):
-    return "\n".join(line.rstrip() for line in source.strip().splitlines())
-
-
 def _fixture_intact(student, names):
     """Fail when a cell of the student's notebook defines a fixture name with code other than the instructor's."""
     nb = nbformat.read(HERE / "ch06_model_to_practice.ipynb", as_version=4)
-    fixtures = {name: _normalise(cell.source) for cell in nb.cells
+    fixtures = {name: normalise_source(cell.source) for cell in nb.cells
                 if cell.cell_type == "code" and "fixture" in cell.metadata.get("tags", [])
                 for name in defined_names(cell.source)}
     for cell_id, source in student.answers().items():
         for name in defined_names(source) & set(names):
-            if _normalise(source) != fixtures.get(name):
+            if normalise_source(source) != fixtures.get(name):
                 raise CheckFailed(f"{cell_id}: defines {name}, which belongs to the fixed cell the grader uses; "
                                   "leave that cell as it was given and do not redefine its functions.")
 
@@ -357,12 +354,7 @@ def ex8_test(student, rng):
                    name=name, hint=hint)
 
 
-def _close(a, b, rtol=1e-6, atol=1e-12):
-    try:
-        a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
-    except (TypeError, ValueError):
-        return False
-    return a.shape == b.shape and bool(np.all(np.abs(a - b) <= atol + rtol * np.abs(b)))
+_close = partial(is_close, atol=1e-12)   # a known answer, recognised within tolerance
 
 
 # --- exercise 9: one threshold under a fairness constraint (decide) -----------------------------------
