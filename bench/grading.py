@@ -114,6 +114,9 @@ def run(quick: bool = False, earlier: dict | None = None) -> dict:
                       "seconds": round(first_round["seconds"], 1), "seconds per submission": round(before, 2)})
         numbers["sandboxed_over_first_round_same_run"] = round(today / before, 2)
         numbers["first_round_statuses_seen"] = ", ".join(first_round["statuses"])
+        # a comparison only stands if the old grader graded its class too
+        goals.append({"goal": "the first round's grader graded every submission (status graded)",
+                      "met": first_round["statuses"] == ["graded"], "value": ", ".join(first_round["statuses"])})
         goals.append({"goal": f"sandboxed ≤ {GOAL_RATIO}× the first round's grader per submission (same run)",
                       "met": today <= GOAL_RATIO * before, "value": f"{today / before:.2f}×"})
     return {"title": "Grading chapter 1: the sandboxed grader against the first round's",
