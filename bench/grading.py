@@ -14,8 +14,8 @@ one run on one machine:
 The first round measured 214 s for its class of 30 (7.1 s per submission) on a
 faster machine than later ones; a ratio measured in one run does not depend on
 the machine. The trusted-grading issue allows the sandbox up to 1.5× per submission.
-Without the repository's history (a shallow clone, a source archive) only the
-first measurement is made, and the report says so.
+Without the repository's history (a shallow clone, a source archive, no git) only
+the first measurement is made, and the report says so.
 """
 
 from __future__ import annotations
@@ -76,9 +76,12 @@ print(json.dumps({"seconds": seconds, "statuses": sorted({r.status for r in resu
 def time_first_round_class(size: int) -> dict | None:
     """The first round's grader on its own chapter 1 class of ``size``; None without git history."""
     with tempfile.TemporaryDirectory(prefix="dlmath-bench-first-round-") as folder:
-        archive = subprocess.run(["git", "-C", str(ROOT), "archive", FIRST_ROUND_COMMIT],
-                                 capture_output=True)
-        if archive.returncode != 0:
+        try:
+            archive = subprocess.run(["git", "-C", str(ROOT), "archive", FIRST_ROUND_COMMIT],
+                                     capture_output=True)
+        except OSError:              # no git on this machine
+            return None
+        if archive.returncode != 0:  # not a checkout, or the commit is not in its history
             return None
         subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
         environment = {**os.environ, "PYTHONPATH": folder}
