@@ -172,7 +172,7 @@ def saddle() -> Surface:
 
 
 def parabola() -> Surface:
-    """The 1-D parabola :math:`\\mathcal{L}(\\mathbf{w}) = w^2` (curvature :math:`L = 2`: converges for a learning rate below 1)."""
+    """The 1-D parabola :math:`\\mathcal{L}(w) = w^2` (curvature :math:`L = 2`: converges for a learning rate below 1)."""
     surface = quadratic((2.0,), name="parabola", start=(-1.5,), extent=(-2.0, 2.0))
     return replace(surface, formula="$\\mathcal{L}(w) = w^2$")
 
@@ -181,7 +181,7 @@ _WELL_TILT = 0.3
 
 
 def double_well() -> Surface:
-    """A tilted 1-D double well, :math:`\\mathcal{L}(\\mathbf{w}) = \\tfrac14 w^4 - \\tfrac12 w^2 + 0.3\\,w`.
+    """A tilted 1-D double well, :math:`\\mathcal{L}(w) = \\tfrac14 w^4 - \\tfrac12 w^2 + 0.3\\,w`.
 
     Two valleys: a shallow one on the right (a local minimum) and a deeper one
     on the left (the global minimum). Where gradient descent ends up depends on
