@@ -21,7 +21,6 @@ the first measurement is made, and the report says so.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
@@ -30,10 +29,10 @@ import time
 from pathlib import Path
 
 from dlmath.grading import grade
+from first_round import FIRST_ROUND_COMMIT, environment_for, first_round_tree
 
 ROOT = Path(__file__).resolve().parent.parent
 ASSIGNMENT = "ch01_tensors"
-FIRST_ROUND_COMMIT = "2db245806f8fc4bd75dbb0899c453c6c06f725b1"   # the first round's bench: 214 s for 30
 FIRST_ROUND_SECONDS_PER_SUBMISSION = 214 / 30
 GOAL_RATIO = 1.5
 
@@ -75,18 +74,11 @@ print(json.dumps({"seconds": seconds, "statuses": sorted({r.status for r in resu
 
 def time_first_round_class(size: int) -> dict | None:
     """The first round's grader on its own chapter 1 class of ``size``; None without git history."""
-    with tempfile.TemporaryDirectory(prefix="dlmath-bench-first-round-") as folder:
-        try:
-            archive = subprocess.run(["git", "-C", str(ROOT), "archive", FIRST_ROUND_COMMIT],
-                                     capture_output=True)
-        except OSError:              # no git on this machine
+    with first_round_tree(FIRST_ROUND_COMMIT) as tree:
+        if tree is None:
             return None
-        if archive.returncode != 0:  # not a checkout, or the commit is not in its history
-            return None
-        subprocess.run(["tar", "-x", "-C", folder], input=archive.stdout, check=True)
-        environment = {**os.environ, "PYTHONPATH": folder}
-        finished = subprocess.run([sys.executable, "-c", _FIRST_ROUND_SCRIPT, str(size)], cwd=folder,
-                                  env=environment, capture_output=True, text=True, timeout=3600)
+        finished = subprocess.run([sys.executable, "-c", _FIRST_ROUND_SCRIPT, str(size)], cwd=tree,
+                                  env=environment_for(tree), capture_output=True, text=True, timeout=3600)
         if finished.returncode != 0:
             raise RuntimeError(f"the first round's grader failed: {finished.stderr[-2000:]}")
         return json.loads(finished.stdout.strip().splitlines()[-1])

@@ -34,6 +34,11 @@ def test_every_benchmark_runs_quickly(tmp_path):
     report = (tmp_path / "results.md").read_text()
     assert "Smoke run" in report and "Measured on" in report
     assert report.count("1-minute load average") == len(bench_run.BENCHMARKS)
+    # The execution bench times the first round's book with the first round's own dlmath, not today's.
+    import dlmath
+
+    imported = results["sections"]["execution"]["numbers"]["dlmath_imported"]
+    assert imported == f"today: {dlmath.__version__}, first round: 0.1.0", imported
 
 
 def test_grading_bench_without_the_first_rounds_commit_measures_only_today(monkeypatch):
@@ -47,3 +52,17 @@ def test_grading_bench_without_the_first_rounds_commit_measures_only_today(monke
     monkeypatch.undo()
     monkeypatch.setenv("PATH", "/nonexistent")                                  # no git at all
     assert bench_grading.time_first_round_class(1) is None
+
+
+def test_execution_bench_without_the_first_rounds_commit_measures_only_today(monkeypatch):
+    sys.path.insert(0, str(ROOT / "bench"))
+    import execution as bench_execution
+    import first_round
+
+    monkeypatch.setattr(first_round, "FIRST_ROUND_COMMIT", "0" * 40)           # not in the history
+    with first_round.first_round_tree() as tree:
+        assert tree is None
+    section = bench_execution.run(quick=True)
+    assert "not measured" in section["numbers"]["first_round_book"]
+    assert [goal["goal"] for goal in section["goals"]] == ["no notebook over 90 s"]
+    assert "first round" not in section["numbers"]["dlmath_imported"]
