@@ -23,7 +23,6 @@ import statistics
 import time
 import warnings
 
-import numpy as np
 
 LAYER_SIZES = [64, 128, 10]
 BATCH_SIZE = 32

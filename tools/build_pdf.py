@@ -136,14 +136,17 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 class SiteServer:
-    """Serve the built site on 127.0.0.1 (a free port) from a background thread."""
+    """Serve a folder (the built site) on 127.0.0.1, a free port, from a background thread.
+
+    The PDF build prints the pages it serves; the browser tests (tests/browser/book_site.py) load them.
+    """
 
     def __init__(self, folder: Path):
         handler = functools.partial(_QuietHandler, directory=str(folder))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
         self.httpd.daemon_threads = True
         self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="pdf-server", daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, name="site-server", daemon=True)
 
     def __enter__(self):
         self.thread.start()
@@ -504,7 +507,7 @@ def add_outline(writer, entries: list[Entry], front_pages: int) -> None:
     from pypdf.generic import Fit
 
     writer.add_outline_item(title="Contents", page_number=1 if front_pages > 1 else 0)
-    parents, part = {}, None
+    parents = {}
     for entry in entries:
         start = front_pages + entry.first
         parent = None

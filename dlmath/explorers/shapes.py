@@ -26,7 +26,6 @@ import math
 from dataclasses import dataclass
 
 import ipywidgets as widgets
-import numpy as np
 from matplotlib.patches import Rectangle
 
 from ..plotting import PALETTE

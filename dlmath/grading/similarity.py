@@ -352,7 +352,7 @@ def render_report(assignment: str, submissions: list[Submission], pairs: list[Pa
            f"({common} fingerprints); so is the code every student was given. Comments, docstrings, names "
            f"and layout do not count. Compared with copydetect's fingerprints of {NOISE} normalised "
            "characters.</p>"]
-    out.append(f"<h2>Pairs of students, most similar first</h2>")
+    out.append("<h2>Pairs of students, most similar first</h2>")
     if not pairs:
         out.append("<p>No two students share any answer code beyond the common code.</p>")
     else:

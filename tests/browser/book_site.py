@@ -13,14 +13,11 @@ rendered widgets, explorers, copy buttons), so the many checks cost one load.
 
 from __future__ import annotations
 
-import functools
-import http.server
 import json
 import os
 import re
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -100,29 +97,8 @@ CHAPTERS = [page for page in PAGES if is_chapter(page)]
 NOTEBOOK_PAGES = [page for page in PAGES if is_notebook_page(page)]
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):  # keep the test output readable
-        pass
-
-
-class SiteServer:
-    """Serve a folder on 127.0.0.1 (a free port) from a background thread."""
-
-    def __init__(self, folder: Path):
-        handler = functools.partial(_QuietHandler, directory=str(folder))
-        self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.httpd.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.httpd.server_address[1]}/"
-        self.thread = threading.Thread(target=self.httpd.serve_forever, name="book-server", daemon=True)
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.httpd.shutdown()
-        self.httpd.server_close()
-        self.thread.join(timeout=5)
+#: The built site served on 127.0.0.1 from a background thread: the PDF build's server, one for both.
+SiteServer = build_pdf.SiteServer
 
 
 # --- the browser -------------------------------------------------------------------
