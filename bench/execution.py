@@ -53,10 +53,6 @@ def floor_notebook():
     return nb
 
 
-def chapter_notebooks(root: Path = ROOT) -> list[Path]:
-    return sorted((root / "notebooks").glob("*.ipynb"))
-
-
 def dlmath_version_notebook():
     """A tiny notebook that prints which dlmath its kernel imports (the smoke run's check of the set-up)."""
     nb = nbformat.v4.new_notebook()
@@ -76,24 +72,23 @@ def run(quick: bool = False, earlier: dict | None = None) -> dict:
     """
     repeats = 1 if quick else 3
     with first_round_tree() as tree:
-        today_books = {"today": [(path.name, path) for path in chapter_notebooks()]}
+        # each book: its notebooks folder, and the environment its kernels start in
+        books = {"today": (ROOT / "notebooks", None)}
         if tree is not None:
-            today_books["first round"] = [(path.name, path) for path in chapter_notebooks(tree)]
+            books["first round"] = (tree / "notebooks", environment_for(tree))
         floors, times, versions = [], {}, {}
         for _ in range(repeats):
             floors.append(time_notebook(floor_notebook()))
-            for book, chapters in today_books.items():
-                folder = (tree if book == "first round" else ROOT) / "notebooks"
-                env = environment_for(tree) if book == "first round" else None
+            for book, (folder, env) in books.items():
                 if quick:
                     tiny = dlmath_version_notebook()
                     seconds = time_notebook(tiny, folder, env)
                     versions[book] = tiny.cells[0].outputs[0]["text"].strip()
                     times.setdefault(book, {}).setdefault("(smoke) tiny notebook", []).append(seconds)
                     continue
-                for name, path in chapters:
+                for path in sorted(folder.glob("*.ipynb")):
                     seconds = time_notebook(nbformat.read(path, as_version=4), folder, env)
-                    times.setdefault(book, {}).setdefault(name, []).append(seconds)
+                    times.setdefault(book, {}).setdefault(path.name, []).append(seconds)
     floor = statistics.median(floors)
     rows = _median_rows(times["today"])
     for row in rows:
