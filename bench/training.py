@@ -62,10 +62,15 @@ def _train_sklearn(data, epochs, seed, blas_threads=None):
     return seconds, model.score(X_test, y_test)
 
 
-def _train_keras(data, epochs, seed, steps_per_execution=1):
-    """Keras's fit; ``steps_per_execution`` steps per call into the compiled graph (1 is Keras's default)."""
+def _train_keras(data, epochs, seed, steps_per_execution=1, dataset=False):
+    """Keras's fit; ``steps_per_execution`` steps per call into the compiled graph (1 is Keras's default).
+
+    With ``dataset=True`` the training data comes as a ``tf.data.Dataset`` built once (shuffled
+    afresh every epoch, in batches), as chapter 5b feeds it, instead of NumPy arrays.
+    """
     import dlmath  # noqa: F401  (quietens TensorFlow's log lines before it is imported)
     import keras
+    import tensorflow as tf
 
     X_train, X_test, y_train, y_test = data
     keras.utils.set_random_seed(seed)
@@ -77,7 +82,11 @@ def _train_keras(data, epochs, seed, steps_per_execution=1):
                   loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True), metrics=["accuracy"],
                   steps_per_execution=steps_per_execution)
     start = time.perf_counter()
-    model.fit(X_train, y_train, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True, verbose=0)
+    if dataset:
+        train_data = tf.data.Dataset.from_tensor_slices((X_train, y_train)).shuffle(len(X_train), seed=seed)
+        model.fit(train_data.batch(BATCH_SIZE), epochs=epochs, shuffle=False, verbose=0)   # the Dataset shuffles
+    else:
+        model.fit(X_train, y_train, epochs=epochs, batch_size=BATCH_SIZE, shuffle=True, verbose=0)
     seconds = time.perf_counter() - start
     _, accuracy = model.evaluate(X_test, y_test, verbose=0)
     return seconds, float(accuracy)
@@ -90,6 +99,8 @@ TRAINERS = {
     "Keras (TensorFlow)": _train_keras,
     # one call into TensorFlow per epoch of 45 steps, as chapter 5b compiles it: the same training
     "Keras, steps_per_execution=45": lambda data, epochs, seed: _train_keras(data, epochs, seed, 45),
+    # the same, fed a tf.data.Dataset built once instead of NumPy arrays, as chapter 5b trains it
+    "Keras, steps_per_execution=45, tf.data": lambda data, epochs, seed: _train_keras(data, epochs, seed, 45, True),
 }
 
 
