@@ -272,6 +272,13 @@ def ex8_test(student, rng):
     for _ in range(2):
         check_array(call(bootstrap_interval, many, 101, 0.95, seed), first, name="the same seed, three calls (reproducible)",
                     hint="make the generator with np.random.default_rng(seed) inside the function.", quiet=True)
+    # ... and the seed it is given: three other seeds must not all give that interval. For a right answer two
+    # seeds agree in about 1 in 1,500 tries, so all four agree in fewer than one grading in a billion.
+    others = [call(bootstrap_interval, many, 101, 0.95, seed + k) for k in (1, 2, 3)]
+    check_true(any(not np.array_equal(np.asarray(other, dtype=float), np.asarray(first, dtype=float)) for other in others),
+               "other seeds give exactly the same interval: the seed you are given is not used.",
+               name="bootstrap_interval with other seeds",
+               hint="make the generator with np.random.default_rng(seed) inside the function.")
     check_array(call(bootstrap_interval, np.ones(30)), [1.0, 1.0], name="bootstrap_interval of a perfect score",
                 quiet=True)
 

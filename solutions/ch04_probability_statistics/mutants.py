@@ -132,6 +132,12 @@ MUTANTS = [
                                  "    tail = 100 * (1 - confidence) / 2\n"
                                  "    return tuple(np.percentile(accuracies, [tail, 100 - tail]))\n"),
      "feedback": "default_rng(seed)"},
+    {"answer": "ex8_answer", "mistake": "a fixed seed, whatever seed is given",
+     "source": _BOOT.format(body="    rng = np.random.default_rng(0)\n"
+                                 "    accuracies = correct[rng.integers(0, correct.size, size=(num_resamples, correct.size))].mean(axis=1)\n"
+                                 "    tail = 100 * (1 - confidence) / 2\n"
+                                 "    return tuple(np.percentile(accuracies, [tail, 100 - tail]))\n"),
+     "feedback": "other seeds"},
 ]
 
 _GAIN = ("import math\n\n\ndef gain_is_real(correct_a, correct_b, alpha=0.05):\n"
