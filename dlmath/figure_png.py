@@ -29,6 +29,7 @@ own formatter returns:
 from __future__ import annotations
 
 import base64
+import inspect
 import io
 import math
 import sys
@@ -71,7 +72,11 @@ def draw_tight(fig):
     width_in, height_in = fig.get_size_inches()
     canvas_box = Bbox.from_extents(-margin_in, -margin_in, width_in + margin_in, height_in + margin_in)
     renderer = RendererAgg(int(round(canvas_box.width * dpi)), int(round(canvas_box.height * dpi)), dpi)
-    restore = _tight_bbox.adjust_bbox(fig, canvas_box, renderer)
+    # Matplotlib 3.11 passes the renderer to axes locators; 3.10 (Colab's) has no such argument.
+    if "renderer" in inspect.signature(_tight_bbox.adjust_bbox).parameters:
+        restore = _tight_bbox.adjust_bbox(fig, canvas_box, renderer=renderer, fixed_dpi=None)
+    else:
+        restore = _tight_bbox.adjust_bbox(fig, canvas_box, fixed_dpi=None)
     try:
         fig.draw(renderer)
         # In the canvas's inches, from its lower-left corner; padded as savefig pads it.
