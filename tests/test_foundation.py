@@ -65,6 +65,37 @@ def test_setup_notebook_fixes_seed_precision_and_style(capsys):
     assert "Versions: dlmath" in capsys.readouterr().out
 
 
+def test_setup_notebook_freezes_nothing_outside_a_kernel():
+    import gc
+
+    before = gc.get_freeze_count()
+    environment.setup_notebook(seed=0, quiet=True)
+    assert not environment.in_kernel()
+    assert gc.get_freeze_count() == before   # a test run or a script keeps its collector as it was
+
+
+def test_setup_notebook_takes_the_imports_out_of_full_collections_in_a_kernel():
+    """In a kernel, what the setup cell imported is frozen; what the chapter creates later is not."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    source = [
+        "import gc\nimport numpy, matplotlib.pyplot\nimport dlmath.environment\n"
+        "tracked_before = len(gc.get_objects())\n"
+        "dlmath.environment.setup_notebook(seed=0, quiet=True)\n"
+        "print(dlmath.environment.in_kernel(), gc.get_freeze_count() >= tracked_before, len(gc.get_objects()) < tracked_before // 10)",
+        "later = [[i] for i in range(50_000)]   # objects the chapter creates: the collector still sees them\n"
+        "print(len(gc.get_objects()) >= 50_000)",
+        "cycle = []\ncycle.append(cycle)\nimport weakref\nclass Node: pass\n"
+        "node = Node(); node.self = node; alive = weakref.ref(node); del node\n"
+        "gc.collect()\nprint(alive() is None)   # a cycle made after the setup is still collected",
+    ]
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(text) for text in source])
+    NotebookClient(nb, timeout=120, kernel_name="python3").execute()
+    printed = [cell.outputs[0]["text"].strip() for cell in nb.cells]
+    assert printed == ["True True True", "True", "True"]
+
+
 def test_setup_notebook_reports_tensorflow_devices(capsys):
     pytest.importorskip("tensorflow")
     environment.setup_notebook(seed=0, tensorflow=True)
