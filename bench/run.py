@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 #: The benchmarks, in the order of the report.
-BENCHMARKS = ["execution", "training", "widgets", "figures", "book", "grading", "cohort"]
+BENCHMARKS = ["execution", "training", "widgets", "figures", "collector", "book", "grading", "cohort"]
 
 
 def machine() -> dict:
