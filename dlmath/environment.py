@@ -37,14 +37,17 @@ def in_kernel() -> bool:
 def freeze_imports() -> int:
     """Hide every object alive now from Python's cyclic garbage collector; return how many.
 
-    After the setup cell's imports a kernel holds about half a million objects
+    After the setup cell's imports a kernel holds over 400,000 objects
     (TensorFlow alone creates most of them), and they live as long as the kernel.
     Python's full collections still walk all of them, each time: about 0.1 s per
-    pass, several passes per chapter. :func:`gc.freeze` moves them to a permanent
-    generation that collections skip, so a full pass looks only at what the
-    chapter itself creates. Nothing is computed differently; reference counting
-    still frees objects as before. The price: a reference cycle that was already
-    garbage at this moment is never collected (import-time leftovers, a few kB).
+    pass, several passes per chapter, and one more when the kernel exits.
+    :func:`gc.freeze` moves them to a permanent generation that collections skip,
+    so a full pass looks only at what the chapter itself creates
+    (``bench/collector.py`` measures the difference). Reference counting still
+    frees objects as before, and cycles made later are still collected; results
+    are the same, except that a float sum may round differently in its last digit,
+    as it can whenever arrays land elsewhere in memory. The price: a reference
+    cycle that is already garbage at this moment is never collected.
     """
     gc.freeze()
     return gc.get_freeze_count()
