@@ -21,9 +21,9 @@ median of those ratios, and the report gives their range.
 Each time runs from the kernel's start to its exit, as the first round measured it.
 The report also gives the same comparison up to the end of the last cell, with the
 kernel's exit left out: ``setup_notebook`` freezes the imported libraries out of the
-garbage collector (``gc.freeze``), which makes today's kernels exit about a second
-sooner than the first round's and the floor's, and a reader who only waits for the
-last output should see how much of the gain that is.
+garbage collector (``gc.freeze``), which makes today's kernels exit 1–2 s sooner
+than the first round's and the floor's (``bench/collector.py``), and a reader who only
+waits for the last output should see how much of the gain that is.
 """
 
 from __future__ import annotations
