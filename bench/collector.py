@@ -21,7 +21,7 @@ from pathlib import Path
 
 import nbformat
 
-from execution import time_notebook_phases
+from execution import time_notebook
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -59,7 +59,7 @@ def instrumented(nb, frozen: bool):
 
 def run_once(nb, folder: Path) -> dict:
     """Execute ``nb`` in a fresh kernel; full-pass seconds in the kernel, to-last-cell and exit seconds outside."""
-    whole, to_last_cell = time_notebook_phases(nb, folder)   # executes nb in place: its outputs are filled in
+    whole, to_last_cell = time_notebook(nb, folder)   # executes nb in place: its outputs are filled in
     report = json.loads(nb.cells[-1].outputs[0]["text"])
     return {"full_pass_s": report["seconds"], "full_passes": report["count"], "frozen_objects": report["frozen"],
             "to_last_cell_s": to_last_cell, "exit_s": whole - to_last_cell}

@@ -44,21 +44,18 @@ GOAL_NOTEBOOK_SECONDS = 90
 FIRST_ROUND_BOOK_RATIO = 16.4
 
 
-def time_notebook(nb, folder: Path | None = None, env: dict | None = None) -> float:
-    """Seconds to execute ``nb`` (a notebook object) in a fresh kernel, kernel start included.
-
-    The kernel runs in ``folder`` (today's notebooks/ by default) with the environment ``env``
-    (this process's by default; the first round's book needs its own dlmath on PYTHONPATH).
-    """
-    return time_notebook_phases(nb, folder, env)[0]
+#: What each run measures: from the kernel's start to its exit, and to the end of the last cell.
+MEASURES = ("whole", "to_last_cell")
 
 
-def time_notebook_phases(nb, folder: Path | None = None, env: dict | None = None) -> tuple[float, float]:
-    """``(whole, to_last_cell)``: seconds from the kernel's start to its exit, and to the last cell's end.
+def time_notebook(nb, folder: Path | None = None, env: dict | None = None) -> tuple[float, float]:
+    """``(whole, to_last_cell)``: seconds to execute ``nb`` in a fresh kernel, kernel start included.
 
     The whole time is what the goal has always measured (nbclient's ``execute``: start the
     kernel, run every cell, shut the kernel down). The second leaves the kernel's exit out:
-    what a reader waits for before the last output appears.
+    what a reader waits for before the last output appears. The kernel runs in ``folder``
+    (today's notebooks/ by default) with the environment ``env`` (this process's by default;
+    the first round's book needs its own dlmath on PYTHONPATH). ``nb`` is executed in place.
     """
     finished = []
     client = NotebookClient(nb, timeout=900, kernel_name="python3",
@@ -103,74 +100,72 @@ def run(quick: bool = False, earlier: dict | None = None) -> dict:
         if tree is not None:
             books["first round"] = (tree / "notebooks", environment_for(tree))
         names = sorted({path.name for folder, _ in books.values() for path in folder.glob("*.ipynb")})
-        floors, floors_to_last, times, times_to_last, versions, totals, totals_to_last = [], [], {}, {}, {}, [], []
+        # floors[measure]: seconds per round; times[measure][book][notebook]: seconds per round;
+        # totals[measure]: per round, each book's sum
+        floors = {measure: [] for measure in MEASURES}
+        times = {measure: {} for measure in MEASURES}
+        totals = {measure: [] for measure in MEASURES}
+        versions = {}
         for round_index in range(repeats):
-            whole, to_last = time_notebook_phases(floor_notebook())
-            floors.append(whole)
-            floors_to_last.append(to_last)
+            for measure, seconds in zip(MEASURES, time_notebook(floor_notebook())):
+                floors[measure].append(seconds)
             order = list(books.items()) if round_index % 2 == 0 else list(books.items())[::-1]
-            total, total_to_last = dict.fromkeys(books, 0.0), dict.fromkeys(books, 0.0)
+            total = {measure: dict.fromkeys(books, 0.0) for measure in MEASURES}
             for name in (["(smoke) tiny notebook"] if quick else names):
                 for book, (folder, env) in order:
                     if quick:
                         tiny = dlmath_version_notebook()
-                        seconds, to_last = time_notebook_phases(tiny, folder, env)
+                        measured = time_notebook(tiny, folder, env)
                         versions[book] = tiny.cells[0].outputs[0]["text"].strip()
                     elif (folder / name).exists():
-                        seconds, to_last = time_notebook_phases(nbformat.read(folder / name, as_version=4),
-                                                                folder, env)
+                        measured = time_notebook(nbformat.read(folder / name, as_version=4), folder, env)
                     else:
                         continue
-                    times.setdefault(book, {}).setdefault(name, []).append(seconds)
-                    times_to_last.setdefault(book, {}).setdefault(name, []).append(to_last)
-                    total[book] += seconds
-                    total_to_last[book] += to_last
-            totals.append(total)
-            totals_to_last.append(total_to_last)
-    floor = statistics.median(floors)
-    rows = _median_rows(times["today"])
+                    for measure, seconds in zip(MEASURES, measured):
+                        times[measure].setdefault(book, {}).setdefault(name, []).append(seconds)
+                        total[measure][book] += seconds
+            for measure in MEASURES:
+                totals[measure].append(total[measure])
+    floor, floor_to_last = (statistics.median(floors[measure]) for measure in MEASURES)
+    rows = _median_rows(times["whole"]["today"])
     for row in rows:
         row["ratio_to_floor"] = round(row["median_s"] / floor, 1)
-        row["to_last_cell_s"] = round(statistics.median(times_to_last["today"][row["notebook"]]), 1)
+        row["to_last_cell_s"] = round(statistics.median(times["to_last_cell"]["today"][row["notebook"]]), 1)
     book = sum(row["median_s"] for row in rows)
+    book_to_last = sum(row["to_last_cell_s"] for row in rows)
     numbers = {"floor_s": round(floor, 2), "repeats": repeats, "whole_book_s": round(book, 1),
                "whole_book_ratio_to_floor": round(book / floor, 1),
-               "whole_book_s_each_round": ", ".join(f"{t['today']:.1f}" for t in totals),
-               "floor_to_last_cell_s": round(statistics.median(floors_to_last), 2),
-               "whole_book_to_last_cell_s": round(sum(row["to_last_cell_s"] for row in rows), 1),
-               "whole_book_to_last_cell_ratio_to_floor": round(
-                   sum(row["to_last_cell_s"] for row in rows) / statistics.median(floors_to_last), 1),
+               "whole_book_s_each_round": ", ".join(f"{t['today']:.1f}" for t in totals["whole"]),
+               "floor_to_last_cell_s": round(floor_to_last, 2),
+               "whole_book_to_last_cell_s": round(book_to_last, 1),
+               "whole_book_to_last_cell_ratio_to_floor": round(book_to_last / floor_to_last, 1),
                "first_round_ratio_on_its_machine": f"{FIRST_ROUND_BOOK_RATIO}× (2026-11-25, a faster machine)"}
     goals = [{"goal": f"no notebook over {GOAL_NOTEBOOK_SECONDS} s",
               "met": all(r["median_s"] <= GOAL_NOTEBOOK_SECONDS for r in rows),
               "value": f"slowest {max(r['median_s'] for r in rows)} s"}]
     if quick:
         numbers["dlmath_imported"] = ", ".join(f"{book}: {version}" for book, version in versions.items())
-    if "first round" not in times:
+    if "first round" not in times["whole"]:
         numbers["first_round_book"] = "not measured: the repository's history is not available"
     else:
-        first_rows = _median_rows(times["first round"])
-        first_book = sum(row["median_s"] for row in first_rows)
-        ratios = [t["today"] / t["first round"] for t in totals]
+        first = {measure: {name: statistics.median(seconds) for name, seconds in times[measure]["first round"].items()}
+                 for measure in MEASURES}
+        first_book, first_book_to_last = (sum(first[measure].values()) for measure in MEASURES)
+        ratios, ratios_to_last = ([t["today"] / t["first round"] for t in totals[measure]] for measure in MEASURES)
         numbers["first_round_book_s_same_run"] = round(first_book, 1)
         numbers["first_round_book_ratio_same_run"] = round(first_book / floor, 1)
-        numbers["first_round_book_s_each_round"] = ", ".join(f"{t['first round']:.1f}" for t in totals)
+        numbers["first_round_book_s_each_round"] = ", ".join(f"{t['first round']:.1f}" for t in totals["whole"])
         numbers["today_over_first_round_each_round"] = ", ".join(f"{r:.3f}" for r in ratios)
-        # The same comparison with each kernel's exit left out (see time_notebook_phases).
-        ratios_to_last = [t["today"] / t["first round"] for t in totals_to_last]
-        numbers["first_round_book_to_last_cell_s"] = round(
-            sum(statistics.median(seconds) for seconds in times_to_last["first round"].values()), 1)
-        numbers["first_round_book_to_last_cell_ratio_to_floor"] = round(
-            numbers["first_round_book_to_last_cell_s"] / statistics.median(floors_to_last), 1)
+        # The same comparison with each kernel's exit left out (see time_notebook).
+        numbers["first_round_book_to_last_cell_s"] = round(first_book_to_last, 1)
+        numbers["first_round_book_to_last_cell_ratio_to_floor"] = round(first_book_to_last / floor_to_last, 1)
         numbers["today_over_first_round_to_last_cell"] = (
             f"median {statistics.median(ratios_to_last):.3f}; rounds "
             + ", ".join(f"{r:.3f}" for r in ratios_to_last))
         for row in rows:
-            match = [r["median_s"] for r in first_rows if r["notebook"] == row["notebook"]]
-            row["first_round_median_s"] = match[0] if match else "—"
-            match = [statistics.median(seconds) for name, seconds in times_to_last["first round"].items()
-                     if name == row["notebook"]]
-            row["first_round_to_last_cell_s"] = round(match[0], 1) if match else "—"
+            for measure, column in zip(MEASURES, ("first_round_median_s", "first_round_to_last_cell_s")):
+                seconds = first[measure].get(row["notebook"])
+                row[column] = round(seconds, 1) if seconds is not None else "—"
         median_ratio = statistics.median(ratios)
         goals.append({"goal": "whole book, new chapter included, within the first round's ratio to the floor "
                               f"(its book at commit {FIRST_ROUND_COMMIT[:7]}, timed in the same rounds): "

@@ -46,7 +46,8 @@ def freeze_imports() -> int:
     (``bench/collector.py`` measures the difference). Reference counting still
     frees objects as before, and cycles made later are still collected; results
     are the same, except that a float sum may round differently in its last digit,
-    as it can whenever arrays land elsewhere in memory. The price: a reference
+    as it can whenever arrays land elsewhere in memory (and a long training run can
+    carry such a digit into a slightly different curve). The price: a reference
     cycle that is already garbage at this moment is never collected.
     """
     gc.freeze()
